@@ -1,0 +1,206 @@
+# airseal: build, test, demo.
+#
+#   make deps     install missing Debian packages (apt-get, through sudo when not root)
+#   make          build airseal-send and airseal-recv (hardened, optimised) into build/release
+#   make demo     set up, build and run the main job on the sample evidence in tests/demo
+#   make check    build everything with AddressSanitizer + UndefinedBehaviorSanitizer and run
+#                 every test; the last line is "N passed, N failed"
+#   make bench    measure airseal against the stock tools on the same data
+#   make fuzz     run every libFuzzer harness (FUZZ_SECONDS each)
+#   make install  PREFIX=/usr/local DESTDIR=   |   make uninstall
+#
+# CI (.ci/run) runs `make deps` then `make check` on a clean clone with CI=true.
+
+SHELL := /bin/bash
+CC ?= cc
+PREFIX ?= /usr/local
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+VERSION := 0.1.0
+
+# pkg-config name -> Debian package, for the error that names what is missing.
+PKG_libsodium := libsodium-dev
+PKG_libarchive := libarchive-dev
+PKG_nettle := nettle-dev
+PKG_libqrencode := libqrencode-dev
+PKG_libpng := libpng-dev
+PKG_zbar := libzbar-dev
+PKG_libisal := libisal-dev
+PKG_cairo := libcairo2-dev
+PKG_libjpeg := libjpeg-dev
+PKG_zlib := zlib1g-dev
+PKG_cmocka := libcmocka-dev
+LIB_PKGS := libsodium libarchive nettle libqrencode libpng zbar libisal cairo libjpeg
+TEST_PKGS := cmocka zlib
+
+# Everything the build, the tests, the demo and the benchmarks use.
+DEB_PACKAGES := build-essential pkg-config libsodium-dev libarchive-dev nettle-dev \
+	libqrencode-dev libpng-dev libzbar-dev libisal-dev libcairo2-dev libjpeg-dev zlib1g-dev \
+	libcmocka-dev age minisign zbar-tools qrencode imagemagick poppler-utils chromium \
+	clang clang-format valgrind python3 util-linux tar groff man-db file xxd bsdextrautils
+
+BUILD ?= build/release
+SANITIZE ?= 0
+
+CSTD := -std=c11
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -Wundef
+ifeq ($(CI),true)
+WERROR := -Werror
+else
+WERROR ?=
+endif
+CPPFLAGS_BASE := -D_GNU_SOURCE -DAS_VERSION='"$(VERSION)"' -I.
+ifeq ($(SANITIZE),1)
+# FORTIFY is left out here: it conflicts with the sanitizers' interceptors.
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+HARDEN := -fstack-protector-strong -fPIE
+HARDEN_LD := -pie -fsanitize=address,undefined
+CPPFLAGS_BASE += -DAS_TEST_HOOKS
+WERROR := -Werror
+else
+OPT := -O2 -g
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE \
+	-fcf-protection
+HARDEN_LD := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(LIB_PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(LIB_PKGS)) -lm
+TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS))
+TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
+
+CFLAGS_ALL = $(CSTD) $(WARN) $(WERROR) $(OPT) $(HARDEN) $(CPPFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(HARDEN_LD) $(LDFLAGS)
+
+LIB_SRC := $(sort $(wildcard common/*/*.c))
+SEND_SRC := $(sort $(wildcard sender/*.c))
+RECV_SRC := $(sort $(wildcard receiver/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+
+LIB := $(BUILD)/libairseal.a
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+SEND_OBJ := $(SEND_SRC:%.c=$(BUILD)/obj/%.o)
+RECV_OBJ := $(RECV_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+PROGRAMS := $(BUILD)/airseal-send $(BUILD)/airseal-recv
+
+.PHONY: all deps check demo bench fuzz fuzz-smoke install uninstall clean test-binaries \
+	check-valgrind format pkgcheck
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS)
+
+# Fails early, naming the Debian package to install, when a library is missing.
+$(BUILD)/.pkgcheck:
+	@command -v pkg-config >/dev/null || { echo "error: pkg-config is missing: run 'make deps' (Debian package pkg-config)" >&2; exit 1; }
+	@for p in $(LIB_PKGS) $(if $(filter 1,$(NEED_TEST_PKGS)),$(TEST_PKGS)); do \
+	  pkg-config --exists $$p || { \
+	    case $$p in \
+	      libsodium) d=$(PKG_libsodium);; libarchive) d=$(PKG_libarchive);; nettle) d=$(PKG_nettle);; \
+	      libqrencode) d=$(PKG_libqrencode);; libpng) d=$(PKG_libpng);; zbar) d=$(PKG_zbar);; \
+	      libisal) d=$(PKG_libisal);; cairo) d=$(PKG_cairo);; libjpeg) d=$(PKG_libjpeg);; \
+	      zlib) d=$(PKG_zlib);; cmocka) d=$(PKG_cmocka);; *) d=$$p;; esac; \
+	    echo "error: library '$$p' not found by pkg-config: run 'make deps' (Debian package $$d)" >&2; exit 1; }; \
+	done
+	@pkg-config --atleast-version=1.0.18 libsodium || { echo "error: libsodium >= 1.0.18 required" >&2; exit 1; }
+	@mkdir -p $(@D) && touch $@
+
+$(BUILD)/obj/%.o: %.c | $(BUILD)/.pkgcheck
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	@echo "  AR      $@"
+	@ar rcs $@ $^
+
+$(BUILD)/airseal-send: $(SEND_OBJ) $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $(SEND_OBJ) $(LIB) $(PKG_LIBS)
+
+$(BUILD)/airseal-recv: $(RECV_OBJ) $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $(RECV_OBJ) $(LIB) $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/.pkgcheck
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(TEST_LIBS) $(LDFLAGS_ALL)
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(BUILD)/.pkgcheck
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(TEST_LIBS) -lutil $(LDFLAGS_ALL)
+
+test-binaries: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN)
+
+-include $(LIB_OBJ:.o=.d) $(SEND_OBJ:.o=.d) $(RECV_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d)
+
+# ---------------------------------------------------------------- set-up
+
+deps:
+	@SUDO=; if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	missing=; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing:$$missing"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing || exit 1; \
+	fi; \
+	v=$$(clang --version 2>/dev/null | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1); \
+	if [ -n "$$v" ] && ! dpkg-query -W -f='$${Status}' libclang-rt-$$v-dev 2>/dev/null | grep -q 'install ok installed'; then \
+	  echo "make deps: installing libclang-rt-$$v-dev (libFuzzer runtime)"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libclang-rt-$$v-dev || exit 1; \
+	fi; \
+	echo "make deps: all packages present"
+
+# ---------------------------------------------------------------- tests
+
+CHECK_BUILD := build/check
+
+check: deps
+	@$(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) SANITIZE=1 NEED_TEST_PKGS=1 test-binaries
+	@bash tests/run.sh $(CHECK_BUILD)
+
+check-valgrind: deps
+	@$(MAKE) --no-print-directory BUILD=build/valgrind SANITIZE=0 NEED_TEST_PKGS=1 OPT='-O1 -g' CFLAGS=-DAS_TEST_HOOKS test-binaries
+	@AIRSEAL_VALGRIND=1 bash tests/run.sh build/valgrind
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# ---------------------------------------------------------------- demo, bench, fuzz
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@bash tests/demo/run-demo.sh $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory all NEED_TEST_PKGS=1 test-binaries
+	@bash tests/bench/run-bench.sh $(BUILD)
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@bash tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-smoke: deps
+	@bash tests/fuzz/run-fuzz.sh 30
+
+# ---------------------------------------------------------------- install
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/airseal-send $(BUILD)/airseal-recv $(DESTDIR)$(BINDIR)/
+	install -m 0644 docs/man/airseal-send.1 docs/man/airseal-recv.1 $(DESTDIR)$(MANDIR)/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/airseal-send $(DESTDIR)$(BINDIR)/airseal-recv
+	rm -f $(DESTDIR)$(MANDIR)/man1/airseal-send.1 $(DESTDIR)$(MANDIR)/man1/airseal-recv.1
+
+clean:
+	rm -rf build

@@ -1,0 +1,144 @@
+/* error.c: one-line errors; see error.h. */
+#include "error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void as_error_clear(as_error *err)
+{
+    if (err == NULL)
+        return;
+    err->code = AS_OK;
+    err->msg[0] = '\0';
+}
+
+/* Replaces every control character (and DEL) by '?': a message is one printable line. */
+static void sanitise(char *s)
+{
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            *s = '?';
+    }
+}
+
+static void vset(as_error *err, as_errcode code, const char *fmt, va_list ap)
+{
+    err->code = code;
+    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    if (n < 0)
+        snprintf(err->msg, sizeof err->msg, "%s", as_errcode_name(code));
+    else if ((size_t)n >= sizeof err->msg)
+        memcpy(err->msg + sizeof err->msg - 4, "...", 4);
+    sanitise(err->msg);
+}
+
+int as_fail(as_error *err, as_errcode code, const char *fmt, ...)
+{
+    if (err == NULL || err->code != AS_OK)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vset(err, code, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int as_fail_errno(as_error *err, as_errcode code, int errnum, const char *fmt, ...)
+{
+    if (err == NULL || err->code != AS_OK)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vset(err, code, fmt, ap);
+    va_end(ap);
+    const char *why = (errnum == ENOSPC || errnum == EDQUOT) ? "disk full" : strerror(errnum);
+    size_t used = strlen(err->msg);
+    if (used < sizeof err->msg - 1)
+        snprintf(err->msg + used, sizeof err->msg - used, ": %s", why);
+    sanitise(err->msg);
+    return -1;
+}
+
+void as_error_prefix(as_error *err, const char *fmt, ...)
+{
+    if (err == NULL || err->code == AS_OK)
+        return;
+    char prefix[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    size_t plen = strlen(prefix), mlen = strlen(err->msg);
+    if (plen > sizeof err->msg - 1)
+        plen = sizeof err->msg - 1;
+    if (plen + mlen > sizeof err->msg - 1)
+        mlen = sizeof err->msg - 1 - plen; /* keep the start of the message, cut its end */
+    memmove(err->msg + plen, err->msg, mlen);
+    memcpy(err->msg, prefix, plen);
+    err->msg[plen + mlen] = '\0';
+    sanitise(err->msg);
+}
+
+int as_exit_status(const as_error *err)
+{
+    if (err == NULL)
+        return AS_EXIT_OK;
+    switch (err->code) {
+    case AS_OK:
+        return AS_EXIT_OK;
+    case AS_ERR_USAGE:
+        return AS_EXIT_USAGE;
+    case AS_ERR_IO:
+    case AS_ERR_NOMEM:
+    case AS_ERR_INTERNAL:
+        return AS_EXIT_SYSTEM;
+    default:
+        return AS_EXIT_REJECTED;
+    }
+}
+
+const char *as_errcode_name(as_errcode code)
+{
+    switch (code) {
+    case AS_OK:
+        return "ok";
+    case AS_ERR_USAGE:
+        return "usage error";
+    case AS_ERR_IO:
+        return "i/o error";
+    case AS_ERR_NOMEM:
+        return "out of memory";
+    case AS_ERR_INTERNAL:
+        return "internal error";
+    case AS_ERR_FORMAT:
+        return "format error";
+    case AS_ERR_LIMIT:
+        return "limit exceeded";
+    case AS_ERR_ARMOR:
+        return "armor failure";
+    case AS_ERR_HEADER:
+        return "header failure";
+    case AS_ERR_NO_MATCH:
+        return "no match";
+    case AS_ERR_HMAC:
+        return "HMAC failure";
+    case AS_ERR_PAYLOAD:
+        return "payload failure";
+    case AS_ERR_SIGNATURE:
+        return "bad signature";
+    case AS_ERR_KEY:
+        return "key error";
+    case AS_ERR_REJECTED:
+        return "rejected";
+    case AS_ERR_EXISTS:
+        return "already exists";
+    case AS_ERR_INCOMPLETE:
+        return "incomplete";
+    }
+    return "unknown error";
+}

@@ -1,0 +1,77 @@
+/*
+ * error.h: the one error type of airseal.
+ *
+ * Every function in common/ that can fail takes an `as_error *` as its last argument, returns
+ * -1 (or NULL) on failure and fills the error with a code and a one-line message. Only the
+ * programs' main() turn an error into output and an exit status. Messages never contain a
+ * newline or another control character: untrusted text that ends up in a message is sanitised
+ * by as_fail() itself.
+ */
+#ifndef AIRSEAL_CORE_ERROR_H
+#define AIRSEAL_CORE_ERROR_H
+
+#include <stddef.h>
+
+/* What went wrong, coarse enough for exit statuses and for tests that expect a class. */
+typedef enum {
+    AS_OK = 0,
+    AS_ERR_USAGE,      /* the command line is wrong (exit 2) */
+    AS_ERR_IO,         /* the operating system refused: open, read, write, disk full (exit 3) */
+    AS_ERR_NOMEM,      /* an allocation failed (exit 3) */
+    AS_ERR_INTERNAL,   /* a bug or an impossible state (exit 3) */
+    AS_ERR_FORMAT,     /* input does not parse */
+    AS_ERR_LIMIT,      /* input exceeds one of the hard caps */
+    AS_ERR_ARMOR,      /* age: the ASCII armor is malformed */
+    AS_ERR_HEADER,     /* age: the header is malformed */
+    AS_ERR_NO_MATCH,   /* age: no identity opens any stanza */
+    AS_ERR_HMAC,       /* age: the header MAC does not verify */
+    AS_ERR_PAYLOAD,    /* age: the encrypted payload is damaged or truncated */
+    AS_ERR_SIGNATURE,  /* a signature does not verify */
+    AS_ERR_KEY,        /* a key is wrong: passphrase, key id, untrusted signer */
+    AS_ERR_REJECTED,   /* input parses but policy refuses it (hostile archive, mismatch) */
+    AS_ERR_EXISTS,     /* the target already exists and would be overwritten */
+    AS_ERR_INCOMPLETE, /* not enough data to finish (missing blocks, frames or parts) */
+} as_errcode;
+
+#define AS_ERROR_MSG_MAX 480
+
+typedef struct as_error {
+    as_errcode code;
+    char msg[AS_ERROR_MSG_MAX];
+} as_error;
+
+/* Exit statuses, documented in docs/ and the man pages. */
+enum {
+    AS_EXIT_OK = 0,
+    AS_EXIT_REJECTED = 1, /* rejected input or failed verification */
+    AS_EXIT_USAGE = 2,    /* command-line usage error */
+    AS_EXIT_SYSTEM = 3,   /* I/O error (disk full, permission), out of memory, internal error */
+};
+
+/* Resets err to AS_OK with an empty message. Accepts NULL. */
+void as_error_clear(as_error *err);
+
+/*
+ * Records a failure: sets err->code and formats the message; control characters from the
+ * formatted text are replaced by '?', so untrusted strings may be passed as arguments. Keeps
+ * the first error: a second call on an error that is already set does nothing, so callers
+ * deep in the stack win over generic wrappers. Returns -1 for `return as_fail(...)`.
+ * err may be NULL.
+ */
+int as_fail(as_error *err, as_errcode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* As as_fail(), appending ": <strerror(errnum)>". ENOSPC and EDQUOT read "disk full". */
+int as_fail_errno(as_error *err, as_errcode code, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Prepends "<prefix>" to an already set message (used to name the file being read). */
+void as_error_prefix(as_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Returns the exit status for an error: AS_EXIT_OK when err->code is AS_OK. */
+int as_exit_status(const as_error *err);
+
+/* Returns a short stable name for a code ("header failure", "no match", ...). */
+const char *as_errcode_name(as_errcode code);
+
+#endif

@@ -1,0 +1,473 @@
+/* file.c: defensive files; see file.h. */
+#include "file.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "faults.h"
+
+int as_file_open_read(const char *path, int flags, uint64_t *size, as_error *err)
+{
+    int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+    if (flags & AS_FILE_NOFOLLOW)
+        oflags |= O_NOFOLLOW;
+    int fd = open(path, oflags);
+    if (fd < 0) {
+        if (errno == ELOOP && (flags & AS_FILE_NOFOLLOW))
+            return as_fail(err, AS_ERR_REJECTED, "%s: is a symbolic link; refusing to follow it",
+                           path);
+        return as_fail_errno(err, errno == ENOENT ? AS_ERR_USAGE : AS_ERR_IO, errno,
+                             "cannot open %s", path);
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return as_fail_errno(err, AS_ERR_IO, e, "cannot stat %s", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return as_fail(err, AS_ERR_REJECTED, "%s: not a regular file", path);
+    }
+    if (size != NULL)
+        *size = (uint64_t)st.st_size;
+    return fd;
+}
+
+static int read_fd_into(int fd, uint64_t size, size_t max, const char *path, uint8_t *dst,
+                        size_t *len, as_error *err)
+{
+    size_t got = 0;
+    /* Read one byte past the expected size, so a file that grows while we read is noticed
+     * and capped rather than silently truncated. */
+    while (got <= max) {
+        ssize_t k = read(fd, dst + got, max + 1 - got);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return as_fail_errno(err, AS_ERR_IO, errno, "cannot read %s", path);
+        }
+        if (k == 0)
+            break;
+        got += (size_t)k;
+    }
+    (void)size;
+    if (got > max)
+        return as_fail(err, AS_ERR_LIMIT, "%s: larger than the %zu-byte limit", path, max);
+    *len = got;
+    return 0;
+}
+
+int as_file_read_all_flags(const char *path, size_t max, int flags, uint8_t **out, size_t *len,
+                           as_error *err)
+{
+    uint64_t size;
+    int fd = as_file_open_read(path, flags, &size, err);
+    if (fd < 0)
+        return -1;
+    if (size > max) {
+        close(fd);
+        return as_fail(err, AS_ERR_LIMIT, "%s: %llu bytes, larger than the %zu-byte limit", path,
+                       (unsigned long long)size, max);
+    }
+    uint8_t *buf = malloc(max + 2);
+    if (buf == NULL) {
+        close(fd);
+        return as_fail(err, AS_ERR_NOMEM, "out of memory reading %s", path);
+    }
+    int rc = read_fd_into(fd, size, max, path, buf, len, err);
+    close(fd);
+    if (rc != 0) {
+        free(buf);
+        return -1;
+    }
+    buf[*len] = '\0';
+    *out = buf;
+    return 0;
+}
+
+int as_file_read_all(const char *path, size_t max, uint8_t **out, size_t *len, as_error *err)
+{
+    return as_file_read_all_flags(path, max, 0, out, len, err);
+}
+
+int as_file_read_secret(const char *path, size_t max, as_buf *out, as_error *err)
+{
+    as_buf_init_secret(out, max + 2);
+    uint64_t size;
+    int fd = as_file_open_read(path, 0, &size, err);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return as_fail_errno(err, AS_ERR_IO, e, "cannot stat %s", path);
+    }
+    if ((st.st_mode & 077) != 0) {
+        close(fd);
+        return as_fail(err, AS_ERR_KEY,
+                       "%s: secret file is accessible to group or others (mode %04o); run: "
+                       "chmod 600 %s",
+                       path, (unsigned)(st.st_mode & 07777), path);
+    }
+    if (size > max) {
+        close(fd);
+        return as_fail(err, AS_ERR_LIMIT, "%s: larger than the %zu-byte limit", path, max);
+    }
+    if (as_buf_append(out, "", 0, err) != 0 || as_buf_terminate(out, err) != 0) {
+        close(fd);
+        return -1;
+    }
+    /* grow the secret buffer to max+2 once, then read in place */
+    uint8_t zero[1] = {0};
+    while (out->cap < max + 2)
+        if (as_buf_append(out, zero, 1, err) != 0) {
+            close(fd);
+            return -1;
+        }
+    out->len = 0;
+    size_t len;
+    int rc = read_fd_into(fd, size, max, path, out->data, &len, err);
+    close(fd);
+    if (rc != 0) {
+        as_buf_free(out);
+        return -1;
+    }
+    out->len = len;
+    out->data[len] = '\0';
+    return 0;
+}
+
+int as_fsync_dir(const char *dir, as_error *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot open directory %s", dir);
+    /* Some file systems (FAT on USB sticks, some network mounts) refuse fsync on a directory;
+     * the data itself was fsynced, so EINVAL is not an error. */
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+        int e = errno;
+        close(fd);
+        return as_fail_errno(err, AS_ERR_IO, e, "cannot sync directory %s", dir);
+    }
+    close(fd);
+    return 0;
+}
+
+int as_fsync_parent(const char *path, as_error *err)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return as_fsync_dir(".", err);
+    if (slash == path)
+        return as_fsync_dir("/", err);
+    size_t n = (size_t)(slash - path);
+    char *dir = malloc(n + 1);
+    if (dir == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    int rc = as_fsync_dir(dir, err);
+    free(dir);
+    return rc;
+}
+
+static int write_and_sync(int fd, const void *data, size_t len, const char *path, as_error *err)
+{
+    if (as_write_fd_all(fd, data, len, path, err) != 0)
+        return -1;
+    if (as_fault_check("fsync") != 0 || fsync(fd) != 0)
+        return as_fail_errno(err, AS_ERR_IO, errno ? errno : EIO, "cannot sync %s", path);
+    return 0;
+}
+
+int as_file_create_excl(const char *path, const void *data, size_t len, mode_t mode, as_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return as_fail(err, AS_ERR_EXISTS, "%s already exists; refusing to overwrite it", path);
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot create %s", path);
+    }
+    /* The umask may have removed bits, never added: enforce the exact mode. */
+    if (fchmod(fd, mode) != 0 || write_and_sync(fd, data, len, path, err) != 0) {
+        as_fail_errno(err, AS_ERR_IO, errno, "cannot write %s", path);
+        close(fd);
+        unlink(path);
+        return -1;
+    }
+    if (close(fd) != 0) {
+        as_fail_errno(err, AS_ERR_IO, errno, "cannot write %s", path);
+        unlink(path);
+        return -1;
+    }
+    return as_fsync_parent(path, err);
+}
+
+char *as_path_fmt(as_error *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || n >= PATH_MAX) {
+        as_fail(err, AS_ERR_LIMIT, "path too long");
+        return NULL;
+    }
+    char *p = malloc((size_t)n + 1);
+    if (p == NULL) {
+        as_fail(err, AS_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+char *as_path_join(const char *a, const char *b, as_error *err)
+{
+    size_t la = strlen(a);
+    if (la > 0 && a[la - 1] == '/')
+        return as_path_fmt(err, "%s%s", a, b);
+    return as_path_fmt(err, "%s/%s", a, b);
+}
+
+const char *as_path_base(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s == NULL ? path : s + 1;
+}
+
+/* A temporary name beside path: "<dir>/.<base>.tmp-XXXXXX". */
+static char *temp_name(const char *path, as_error *err)
+{
+    const char *base = as_path_base(path);
+    int dirlen = (int)(base - path);
+    return as_path_fmt(err, "%.*s.%s.tmp-XXXXXX", dirlen, path, base);
+}
+
+int as_outfile_open(as_outfile *o, const char *path, mode_t mode, as_error *err)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    o->path = strdup(path);
+    o->tmp = temp_name(path, err);
+    if (o->path == NULL || o->tmp == NULL) {
+        as_fail(err, AS_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    o->fd = mkostemp(o->tmp, O_CLOEXEC);
+    if (o->fd < 0) {
+        as_fail_errno(err, AS_ERR_IO, errno, "cannot create a file beside %s", path);
+        goto fail;
+    }
+    if (fchmod(o->fd, mode) != 0) {
+        as_fail_errno(err, AS_ERR_IO, errno, "cannot set the mode of %s", o->tmp);
+        goto fail;
+    }
+    as_fd_writer_init(&o->w, o->fd, o->path);
+    return 0;
+fail:
+    as_outfile_abort(o);
+    return -1;
+}
+
+int as_outfile_commit(as_outfile *o, bool no_replace, as_error *err)
+{
+    if (as_fault_check("fsync") != 0 || fsync(o->fd) != 0) {
+        as_fail_errno(err, AS_ERR_IO, errno ? errno : EIO, "cannot sync %s", o->path);
+        goto fail;
+    }
+    if (close(o->fd) != 0) {
+        o->fd = -1;
+        as_fail_errno(err, AS_ERR_IO, errno, "cannot write %s", o->path);
+        goto fail;
+    }
+    o->fd = -1;
+    if (no_replace) {
+        /* link() fails if the target exists; it is atomic where rename(2) would replace. */
+        if (link(o->tmp, o->path) != 0) {
+            if (errno == EEXIST)
+                as_fail(err, AS_ERR_EXISTS, "%s already exists; refusing to overwrite it", o->path);
+            else
+                as_fail_errno(err, AS_ERR_IO, errno, "cannot create %s", o->path);
+            goto fail;
+        }
+        unlink(o->tmp);
+    } else if (rename(o->tmp, o->path) != 0) {
+        as_fail_errno(err, AS_ERR_IO, errno, "cannot move %s into place", o->path);
+        goto fail;
+    }
+    o->committed = true;
+    if (as_fsync_parent(o->path, err) != 0)
+        goto fail;
+    as_outfile_abort(o);
+    return 0;
+fail:
+    as_outfile_abort(o);
+    return -1;
+}
+
+void as_outfile_abort(as_outfile *o)
+{
+    if (o->fd >= 0)
+        close(o->fd);
+    o->fd = -1;
+    if (o->tmp != NULL && !o->committed)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->path);
+    o->tmp = o->path = NULL;
+}
+
+int as_file_write_atomic(const char *path, const void *data, size_t len, mode_t mode, as_error *err)
+{
+    as_outfile o;
+    if (as_outfile_open(&o, path, mode, err) != 0)
+        return -1;
+    if (as_write(&o.w.base, data, len, err) != 0) {
+        as_outfile_abort(&o);
+        return -1;
+    }
+    return as_outfile_commit(&o, false, err);
+}
+
+int as_mkdir_p(const char *dir, mode_t mode, as_error *err)
+{
+    char *p = strdup(dir);
+    if (p == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        p[--n] = '\0';
+    for (char *s = p + 1;; s++) {
+        int last = (*s == '\0');
+        if (*s == '/' || last) {
+            *s = '\0';
+            if (mkdir(p, mode) != 0 && errno != EEXIST) {
+                as_fail_errno(err, AS_ERR_IO, errno, "cannot create directory %s", p);
+                free(p);
+                return -1;
+            }
+            if (last)
+                break;
+            *s = '/';
+        }
+    }
+    struct stat st;
+    if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        as_fail(err, AS_ERR_IO, "%s exists and is not a directory", p);
+        free(p);
+        return -1;
+    }
+    free(p);
+    return 0;
+}
+
+/* Removes everything inside the directory open as dfd; depth-first, never following links. */
+static int remove_inside(int dfd, const char *path, int depth, as_error *err)
+{
+    if (depth > 256)
+        return as_fail(err, AS_ERR_LIMIT, "%s: directories nested too deeply to remove", path);
+    DIR *d = fdopendir(dfd);
+    if (d == NULL) {
+        close(dfd);
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot read directory %s", path);
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (errno = 0, e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot stat %s/%s", path, e->d_name);
+            break;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            /* A read-only directory cannot lose entries; if the chmod fails, the removal
+             * below reports why. */
+            if (fchmodat(dirfd(d), e->d_name, 0700, 0) != 0)
+                errno = 0;
+            int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0) {
+                rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot open %s/%s", path, e->d_name);
+                break;
+            }
+            if (remove_inside(sub, e->d_name, depth + 1, err) != 0) {
+                rc = -1;
+                break;
+            }
+            if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) != 0)
+                rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot remove %s/%s", path, e->d_name);
+        } else if (unlinkat(dirfd(d), e->d_name, 0) != 0) {
+            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot remove %s/%s", path, e->d_name);
+        }
+    }
+    if (rc == 0 && errno != 0)
+        rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot read directory %s", path);
+    closedir(d);
+    return rc;
+}
+
+int as_remove_tree(const char *path, as_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot stat %s", path);
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (unlink(path) != 0)
+            return as_fail_errno(err, AS_ERR_IO, errno, "cannot remove %s", path);
+        return 0;
+    }
+    if (chmod(path, 0700) != 0)
+        errno = 0; /* reported by the removal if it matters */
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot open %s", path);
+    if (remove_inside(fd, path, 0, err) != 0)
+        return -1;
+    if (rmdir(path) != 0)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot remove %s", path);
+    return 0;
+}
+
+int as_path_exists(const char *path, as_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0)
+        return 1;
+    if (errno == ENOENT)
+        return 0;
+    return as_fail_errno(err, AS_ERR_IO, errno, "cannot stat %s", path);
+}
+
+int as_dir_is_empty(const char *dir, as_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot open directory %s", dir);
+    struct dirent *e;
+    int empty = 1;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            empty = 0;
+            break;
+        }
+    }
+    closedir(d);
+    return empty;
+}

@@ -1,0 +1,259 @@
+/* text.c: strict text helpers; see text.h. */
+#include "text.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+void as_hex_encode(char *out, const uint8_t *in, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void as_hex_encode_upper(char *out, const uint8_t *in, size_t n)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int as_hex_decode(uint8_t *out, size_t n, const char *s, size_t slen)
+{
+    if (slen != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+int as_parse_u64(const char *s, size_t len, uint64_t max, bool allow_zero, uint64_t *out)
+{
+    if (len == 0 || len > 20)
+        return -1;
+    if (s[0] == '0' && (len > 1 || !allow_zero))
+        return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        uint64_t d = (uint64_t)(s[i] - '0');
+        if (v > (UINT64_MAX - d) / 10)
+            return -1;
+        v = v * 10 + d;
+    }
+    if (v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+bool as_utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            need = 1;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            need = 2;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            need = 3;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i - 1 < need)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+bool as_text_printable(const char *str, size_t n, bool tab_ok)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\t' && tab_ok)
+            continue;
+        if (s[i] < 0x20 || s[i] == 0x7f)
+            return false;
+        /* U+0080..U+009F are encoded as C2 80..C2 9F. */
+        if (s[i] == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f)
+            return false;
+    }
+    return true;
+}
+
+void as_time_utc(char out[21], time_t t)
+{
+    struct tm tm;
+    if (gmtime_r(&t, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+        memcpy(out, "1970-01-01T00:00:00Z", 21);
+}
+
+static int digits(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int as_time_parse_utc(const char *s, size_t len, time_t *out)
+{
+    int y, mo, d, h, mi, se;
+    if (len != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        s[19] != 'Z')
+        return -1;
+    if (digits(s, 4, &y) || digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
+        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
+        return -1;
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
+        return -1;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = se;
+    time_t t = timegm(&tm);
+    if (t == (time_t)-1)
+        return -1;
+    char check[21];
+    as_time_utc(check, t);
+    if (memcmp(check, s, 20) != 0) /* rejects 31 February and friends */
+        return -1;
+    *out = t;
+    return 0;
+}
+
+int as_parse_size(const char *s, uint64_t *out)
+{
+    size_t len = strlen(s);
+    uint64_t mult = 1;
+    if (len > 0) {
+        switch (s[len - 1]) {
+        case 'k':
+        case 'K':
+            mult = 1ULL << 10;
+            break;
+        case 'm':
+        case 'M':
+            mult = 1ULL << 20;
+            break;
+        case 'g':
+        case 'G':
+            mult = 1ULL << 30;
+            break;
+        case 't':
+        case 'T':
+            mult = 1ULL << 40;
+            break;
+        default:
+            break;
+        }
+    }
+    if (mult != 1)
+        len--;
+    uint64_t v;
+    if (as_parse_u64(s, len, UINT64_MAX / mult, false, &v) != 0)
+        return -1;
+    *out = v * mult;
+    return 0;
+}
+
+bool as_equal_ct(const void *a, const void *b, size_t n)
+{
+    return sodium_memcmp(a, b, n) == 0;
+}
+
+static bool pct_plain(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == ':' || c == '/' || c == '@' || c == '+' || c == '-';
+}
+
+int as_pct_encode(as_buf *out, const char *s, size_t n, as_error *err)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (pct_plain(c)) {
+            if (as_buf_append(out, &c, 1, err) != 0)
+                return -1;
+        } else {
+            char esc[3] = {'%', digits[c >> 4], digits[c & 15]};
+            if (as_buf_append(out, esc, 3, err) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+long as_pct_decode(char *out, size_t cap, const char *s, size_t n)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '%') {
+            uint8_t v;
+            if (n - i < 3 || as_hex_decode(&v, 1, s + i + 1, 2) != 0 || v == 0 || pct_plain(v) ||
+                (s[i + 1] >= 'a' && s[i + 1] <= 'f') || (s[i + 2] >= 'a' && s[i + 2] <= 'f'))
+                return -1;
+            c = v;
+            i += 2;
+        } else if (!pct_plain(c)) {
+            return -1;
+        }
+        if (o + 1 >= cap)
+            return -1;
+        out[o++] = (char)c;
+    }
+    out[o] = '\0';
+    return (long)o;
+}

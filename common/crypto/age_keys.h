@@ -1,0 +1,90 @@
+/*
+ * age_keys.h: age v1 X25519 recipients (`age1...`) and identities (`AGE-SECRET-KEY-1...`),
+ * and the age-keygen identity file format.
+ *
+ * An identity holds a 32-byte secret scalar and lives in secure memory as a whole; its
+ * public half (the recipient) is recomputed from the secret when parsed, never trusted
+ * from a file comment.
+ */
+#ifndef AIRSEAL_CRYPTO_AGE_KEYS_H
+#define AIRSEAL_CRYPTO_AGE_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "../core/bytes.h"
+#include "../core/error.h"
+
+#define AS_AGE_KEY_LEN 32
+/* "age1" + 52 data characters + 6 checksum characters = 62; room for a NUL. */
+#define AS_AGE_RECIPIENT_STR_MAX 64
+/* "AGE-SECRET-KEY-1" + 52 + 6 = 74; room for a NUL. */
+#define AS_AGE_IDENTITY_STR_MAX 80
+
+typedef struct as_age_recipient {
+    uint8_t pk[AS_AGE_KEY_LEN];
+} as_age_recipient;
+
+typedef struct as_age_identity {
+    uint8_t sk[AS_AGE_KEY_LEN];
+    uint8_t pk[AS_AGE_KEY_LEN]; /* X25519(sk, 9) */
+} as_age_identity;
+
+/* Parses an `age1...` string of len bytes (no surrounding whitespace). Rejects upper or mixed
+ * case, a wrong checksum, a wrong length and keys whose X25519 with any scalar is all-zero
+ * (low order), since nothing encrypted to them would be secret. */
+int as_age_recipient_parse(as_age_recipient *out, const char *s, size_t len, as_error *err);
+
+/* Writes the `age1...` form of r (NUL-terminated) into out. */
+void as_age_recipient_format(const as_age_recipient *r, char out[AS_AGE_RECIPIENT_STR_MAX]);
+
+/*
+ * Parses a recipient given on a command line: an `age1...` string, or the path of a file
+ * holding exactly one (with optional `#` comment lines and blank lines). Returns 0 or -1.
+ */
+int as_age_recipient_from_arg(as_age_recipient *out, const char *arg, as_error *err);
+
+/* A fresh identity from the system CSPRNG, or NULL with err set. Free with
+ * as_age_identity_free(). */
+as_age_identity *as_age_identity_generate(as_error *err);
+
+/* Parses an `AGE-SECRET-KEY-1...` string (upper case only, as age writes it). A post-quantum
+ * `AGE-SECRET-KEY-PQ-1...` identity is reported as unsupported. */
+as_age_identity *as_age_identity_parse(const char *s, size_t len, as_error *err);
+
+/* Writes the `AGE-SECRET-KEY-1...` form into out (at least AS_AGE_IDENTITY_STR_MAX bytes;
+ * the caller provides secure memory for it). */
+void as_age_identity_format(const as_age_identity *id, char *out);
+
+/* The recipient of an identity. */
+void as_age_identity_recipient(const as_age_identity *id, as_age_recipient *out);
+
+/* Wipes and frees. Accepts NULL. */
+void as_age_identity_free(as_age_identity *id);
+
+/* A list of identities read from an identity file. */
+typedef struct as_age_identity_list {
+    as_age_identity **v;
+    size_t n;
+} as_age_identity_list;
+
+/*
+ * Parses an age identity file (age-keygen's format): `#` comment lines, blank lines and one
+ * identity per line, LF or CRLF. At least one identity is required; at most 64 are read.
+ */
+int as_age_identity_file_parse(as_age_identity_list *out, const uint8_t *data, size_t len,
+                               as_error *err);
+
+/* Frees every identity and the list. */
+void as_age_identity_list_free(as_age_identity_list *l);
+
+/*
+ * Formats id as age-keygen does:
+ *   # created: <RFC 3339 UTC>\n# public key: age1...\nAGE-SECRET-KEY-1...\n
+ * into out, which must be a secret buffer (as_buf_init_secret).
+ */
+int as_age_identity_file_format(as_buf *out, const as_age_identity *id, time_t created,
+                                as_error *err);
+
+#endif

@@ -1,0 +1,387 @@
+/* station.c: station directory, keys at rest; see station.h. */
+#include "station.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../core/file.h"
+#include "../core/secret.h"
+#include "../core/text.h"
+#include "../crypto/age.h"
+#include "custody.h"
+#include "trust.h"
+
+#define CONF_HEADER "airseal station v1"
+
+char *as_station_path(const as_station *st, const char *name, as_error *err)
+{
+    return as_path_join(st->dir, name, err);
+}
+
+void as_station_close(as_station *st)
+{
+    free(st->dir);
+    as_age_identity_free(st->identity);
+    as_mini_seckey_free(st->signer);
+    memset(st, 0, sizeof *st);
+}
+
+static int write_in(const char *dir, const char *name, const void *data, size_t len, mode_t mode,
+                    as_error *err)
+{
+    char *p = as_path_join(dir, name, err);
+    if (p == NULL)
+        return -1;
+    int rc = as_file_create_excl(p, data, len, mode, err);
+    free(p);
+    return rc;
+}
+
+static int mkdir_in(const char *dir, const char *name, mode_t mode, as_error *err)
+{
+    char *p = as_path_join(dir, name, err);
+    if (p == NULL)
+        return -1;
+    int rc = 0;
+    if (mkdir(p, mode) != 0)
+        rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot create %s", p);
+    free(p);
+    return rc;
+}
+
+/* Encrypts the identity file text to the passphrase (age scrypt recipient). */
+static int seal_identity(as_buf *out, const as_buf *plain, const char *pass, size_t passlen,
+                         as_error *err)
+{
+    as_buf_writer w;
+    as_buf_writer_init(&w, out);
+    as_age_encrypt_opts o = {.passphrase = pass, .passphrase_len = passlen};
+    as_age_encryptor *e = as_age_encrypt_begin(&o, &w.base, err);
+    if (e == NULL)
+        return -1;
+    int rc = as_write(as_age_encryptor_writer(e), plain->data, plain->len, err) != 0 ||
+                     as_age_encrypt_finish(e, err) != 0
+                 ? -1
+                 : 0;
+    as_age_encryptor_free(e);
+    return rc;
+}
+
+static int populate(const char *tmp, as_station *st, const char *pass, size_t passlen,
+                    as_error *err)
+{
+    as_buf idfile, sealed, skfile, pub, conf;
+    as_buf_init_secret(&idfile, 4096);
+    as_buf_init(&sealed, 64 * 1024);
+    as_buf_init_secret(&skfile, 4096);
+    as_buf_init(&pub, 4096);
+    as_buf_init(&conf, 4096);
+    int rc = -1;
+    char rcpt[AS_AGE_RECIPIENT_STR_MAX], when[21];
+
+    st->identity = as_age_identity_generate(err);
+    st->signer = st->identity ? as_mini_keygen(&st->pub, err) : NULL;
+    if (st->signer == NULL)
+        goto out;
+    as_age_identity_recipient(st->identity, &st->recipient);
+    as_mini_keyid(st->pub.keynum, st->id);
+    as_age_recipient_format(&st->recipient, rcpt);
+    st->created = time(NULL);
+    st->protected_at_rest = pass != NULL;
+    as_time_utc(when, st->created);
+
+    if (as_age_identity_file_format(&idfile, st->identity, st->created, err) != 0)
+        goto out;
+    if (pass != NULL) {
+        if (seal_identity(&sealed, &idfile, pass, passlen, err) != 0 ||
+            write_in(tmp, AS_STATION_IDENTITY_ENC, sealed.data, sealed.len, 0600, err) != 0)
+            goto out;
+    } else if (write_in(tmp, AS_STATION_IDENTITY_PLAIN, idfile.data, idfile.len, 0600, err) != 0) {
+        goto out;
+    }
+    char comment[96];
+    snprintf(comment, sizeof comment, "airseal station %s signing key", st->id);
+    if (as_mini_seckey_format_file(&skfile, st->signer, pass, passlen, comment, err) != 0 ||
+        write_in(tmp, AS_STATION_SIGNKEY, skfile.data, skfile.len, 0600, err) != 0)
+        goto out;
+    snprintf(comment, sizeof comment, "airseal station %s public key", st->id);
+    if (as_mini_pubkey_format_file(&pub, &st->pub, comment, err) != 0 ||
+        write_in(tmp, AS_STATION_PUBKEY, pub.data, pub.len, 0644, err) != 0)
+        goto out;
+    pub.len = 0;
+    if (as_buf_printf(&pub, err, "%s\n", rcpt) != 0 ||
+        write_in(tmp, AS_STATION_RECIPIENT, pub.data, pub.len, 0644, err) != 0)
+        goto out;
+    if (as_buf_printf(&conf, err,
+                      CONF_HEADER "\nstation-id: %s\ncreated: %s\nrecipient: %s\n"
+                                  "passphrase: %s\n",
+                      st->id, when, rcpt, pass != NULL ? "yes" : "no") != 0 ||
+        write_in(tmp, AS_STATION_CONF, conf.data, conf.len, 0644, err) != 0)
+        goto out;
+    as_trust_store empty = {0};
+    char *trust = as_path_join(tmp, AS_STATION_TRUST, err);
+    if (trust == NULL)
+        goto out;
+    rc = as_trust_save(&empty, trust, err);
+    free(trust);
+    if (rc != 0)
+        goto out;
+    rc = -1;
+    if (mkdir_in(tmp, AS_STATION_VAULT, 0700, err) != 0 ||
+        mkdir_in(tmp, AS_STATION_STAGING, 0700, err) != 0 ||
+        mkdir_in(tmp, AS_STATION_RECEIPTS, 0755, err) != 0)
+        goto out;
+    char b64[AS_MINI_PUBKEY_B64_LEN + 1];
+    as_mini_pubkey_b64(&st->pub, b64);
+    as_log_field f[] = {
+        {"station", st->id}, {"recipient", rcpt}, {"key", b64}, {"version", AS_VERSION}};
+    char *log = as_path_join(tmp, AS_STATION_LOG, err);
+    if (log == NULL)
+        goto out;
+    rc = as_custody_append(log, st->signer, "init", f, sizeof f / sizeof f[0], st->created, 1, NULL,
+                           err);
+    free(log);
+    if (rc == 0)
+        rc = as_fsync_dir(tmp, err);
+out:
+    as_buf_free(&idfile);
+    as_buf_free(&sealed);
+    as_buf_free(&skfile);
+    as_buf_free(&pub);
+    as_buf_free(&conf);
+    return rc;
+}
+
+int as_station_create(as_station *st, const char *dir, const char *passphrase,
+                      size_t passphrase_len, as_error *err)
+{
+    memset(st, 0, sizeof *st);
+    int exists = as_path_exists(dir, err);
+    if (exists < 0)
+        return -1;
+    if (exists) {
+        int empty = as_dir_is_empty(dir, err);
+        if (empty < 0)
+            return -1;
+        if (!empty)
+            return as_fail(err, AS_ERR_EXISTS,
+                           "%s exists and is not empty; refusing to overwrite a station", dir);
+    }
+    char *tmp = as_path_fmt(err, "%s.init-XXXXXX", dir);
+    if (tmp == NULL)
+        return -1;
+    if (mkdtemp(tmp) == NULL) {
+        as_fail_errno(err, AS_ERR_IO, errno, "cannot create a directory beside %s", dir);
+        free(tmp);
+        return -1;
+    }
+    if (populate(tmp, st, passphrase, passphrase_len, err) != 0)
+        goto fail;
+    /* rename(2) replaces an empty directory atomically and fails on a non-empty one. */
+    if (rename(tmp, dir) != 0) {
+        as_fail_errno(err, errno == ENOTEMPTY || errno == EEXIST ? AS_ERR_EXISTS : AS_ERR_IO, errno,
+                      "cannot create %s", dir);
+        goto fail;
+    }
+    free(tmp);
+    st->dir = strdup(dir);
+    if (st->dir == NULL) {
+        as_station_close(st);
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    }
+    return as_fsync_parent(dir, err);
+fail:
+    as_remove_tree(tmp, NULL);
+    free(tmp);
+    as_station_close(st);
+    return -1;
+}
+
+/* Reads "key: value" from the station.conf text; value copied into out. */
+static int conf_get(const char *text, const char *key, char *out, size_t cap)
+{
+    size_t klen = strlen(key);
+    const char *p = text;
+    while (p != NULL && *p != '\0') {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        if (n > klen + 2 && memcmp(p, key, klen) == 0 && p[klen] == ':' && p[klen + 1] == ' ') {
+            size_t vn = n - klen - 2;
+            if (vn >= cap)
+                return -1;
+            memcpy(out, p + klen + 2, vn);
+            out[vn] = '\0';
+            return 0;
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    return -1;
+}
+
+int as_station_open(as_station *st, const char *dir, as_error *err)
+{
+    memset(st, 0, sizeof *st);
+    uint8_t *conf = NULL, *rdata = NULL;
+    size_t len, rlen;
+    char id[64], rcpt[128], prot[8], when[32];
+    st->dir = strdup(dir);
+    if (st->dir == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    char *path = as_station_path(st, AS_STATION_CONF, err);
+    if (path == NULL)
+        goto fail;
+    if (as_file_read_all_flags(path, 16 * 1024, AS_FILE_NOFOLLOW, &conf, &len, err) != 0) {
+        as_error_clear(err);
+        as_fail(err, AS_ERR_USAGE,
+                "%s is not an airseal station (no readable %s); create one "
+                "with: airseal-recv init %s",
+                dir, AS_STATION_CONF, dir);
+        goto fail;
+    }
+    free(path);
+    path = NULL;
+    if (len < strlen(CONF_HEADER) + 1 || memcmp(conf, CONF_HEADER "\n", strlen(CONF_HEADER) + 1) ||
+        conf_get((char *)conf, "station-id", id, sizeof id) != 0 ||
+        conf_get((char *)conf, "recipient", rcpt, sizeof rcpt) != 0 ||
+        conf_get((char *)conf, "passphrase", prot, sizeof prot) != 0 ||
+        conf_get((char *)conf, "created", when, sizeof when) != 0 ||
+        as_time_parse_utc(when, strlen(when), &st->created) != 0) {
+        as_fail(err, AS_ERR_FORMAT, "%s/%s is malformed", dir, AS_STATION_CONF);
+        goto fail;
+    }
+    st->protected_at_rest = strcmp(prot, "yes") == 0;
+    if (as_age_recipient_parse(&st->recipient, rcpt, strlen(rcpt), err) != 0)
+        goto fail;
+    path = as_station_path(st, AS_STATION_PUBKEY, err);
+    if (path == NULL || as_mini_pubkey_load(&st->pub, path, err) != 0)
+        goto fail;
+    as_mini_keyid(st->pub.keynum, st->id);
+    if (strcmp(st->id, id) != 0) {
+        as_fail(err, AS_ERR_FORMAT, "%s: station key id %s does not match station.conf (%s)", dir,
+                st->id, id);
+        goto fail;
+    }
+    free(path);
+    path = as_station_path(st, AS_STATION_RECIPIENT, err);
+    if (path == NULL || as_file_read_all(path, 1024, &rdata, &rlen, err) != 0)
+        goto fail;
+    as_age_recipient check;
+    if (rlen < 2 || rdata[rlen - 1] != '\n' ||
+        as_age_recipient_parse(&check, (char *)rdata, rlen - 1, err) != 0 ||
+        memcmp(check.pk, st->recipient.pk, 32) != 0) {
+        as_error_clear(err);
+        as_fail(err, AS_ERR_FORMAT, "%s does not match station.conf", path);
+        goto fail;
+    }
+    free(path);
+    free(conf);
+    free(rdata);
+    return 0;
+fail:
+    free(path);
+    free(conf);
+    free(rdata);
+    as_station_close(st);
+    return -1;
+}
+
+static int unlock_identity(as_station *st, const char *pass, size_t passlen, as_error *err)
+{
+    as_buf secret, plain;
+    as_buf_init_secret(&plain, 64 * 1024);
+    char *path = as_station_path(
+        st, st->protected_at_rest ? AS_STATION_IDENTITY_ENC : AS_STATION_IDENTITY_PLAIN, err);
+    int rc = -1;
+    if (path == NULL)
+        return -1;
+    if (as_file_read_secret(path, 64 * 1024, &secret, err) != 0)
+        goto out;
+    const uint8_t *text = secret.data;
+    size_t textlen = secret.len;
+    if (st->protected_at_rest) {
+        as_mem_reader src;
+        as_mem_reader_init(&src, secret.data, secret.len);
+        as_age_keyring keys = {.passphrase = pass, .passphrase_len = passlen};
+        as_age_decryptor *d = as_age_decrypt_open(&src.base, &keys, AS_AGE_ARMOR_AUTO, err);
+        if (d == NULL) {
+            if (err->code == AS_ERR_NO_MATCH) {
+                as_error_clear(err);
+                as_fail(err, AS_ERR_KEY, "wrong passphrase for station %s", st->dir);
+            }
+            goto out_secret;
+        }
+        uint8_t chunk[4096];
+        ssize_t n;
+        while ((n = as_read(as_age_decryptor_reader(d), chunk, sizeof chunk, err)) > 0)
+            if (as_buf_append(&plain, chunk, (size_t)n, err) != 0) {
+                n = -1;
+                break;
+            }
+        as_wipe(chunk, sizeof chunk);
+        as_age_decryptor_free(d);
+        if (n < 0)
+            goto out_secret;
+        text = plain.data;
+        textlen = plain.len;
+    }
+    as_age_identity_list ids;
+    if (as_age_identity_file_parse(&ids, text, textlen, err) != 0)
+        goto out_secret;
+    if (ids.n != 1 || memcmp(ids.v[0]->pk, st->recipient.pk, 32) != 0) {
+        as_age_identity_list_free(&ids);
+        as_fail(err, AS_ERR_KEY, "%s does not hold the identity of recipient.pub", path);
+        goto out_secret;
+    }
+    st->identity = ids.v[0];
+    free(ids.v);
+    rc = 0;
+out_secret:
+    as_buf_free(&secret);
+out:
+    as_buf_free(&plain);
+    if (rc != 0)
+        as_error_prefix(err, "%s: ", path);
+    free(path);
+    return rc;
+}
+
+static int unlock_signer(as_station *st, const char *pass, size_t passlen, as_error *err)
+{
+    as_buf secret;
+    char *path = as_station_path(st, AS_STATION_SIGNKEY, err);
+    if (path == NULL)
+        return -1;
+    int rc = -1;
+    if (as_file_read_secret(path, 4096, &secret, err) == 0) {
+        st->signer = as_mini_seckey_parse_file(secret.data, secret.len,
+                                               st->protected_at_rest ? pass : NULL, passlen, err);
+        as_buf_free(&secret);
+        if (st->signer != NULL) {
+            as_mini_pubkey pk;
+            as_mini_seckey_public(st->signer, &pk);
+            if (memcmp(&pk, &st->pub, sizeof pk) == 0)
+                rc = 0;
+            else
+                as_fail(err, AS_ERR_KEY, "does not match station.pub");
+        }
+    }
+    if (rc != 0)
+        as_error_prefix(err, "%s: ", path);
+    free(path);
+    return rc;
+}
+
+int as_station_unlock(as_station *st, const char *passphrase, size_t passphrase_len, as_error *err)
+{
+    if (st->protected_at_rest && passphrase == NULL)
+        return as_fail(err, AS_ERR_USAGE, "station %s is protected by a passphrase", st->dir);
+    if (st->identity == NULL && unlock_identity(st, passphrase, passphrase_len, err) != 0)
+        return -1;
+    if (st->signer == NULL && unlock_signer(st, passphrase, passphrase_len, err) != 0)
+        return -1;
+    return 0;
+}

@@ -1,0 +1,75 @@
+/*
+ * station.h: the court intake station's directory (layout in docs/FORMAT.md):
+ *
+ *   STATION/station.conf         format version, station id, recipient, whether protected
+ *   STATION/identity.age         age X25519 identity, encrypted to the station passphrase
+ *   STATION/identity.txt         ... or in the clear (--no-passphrase), mode 0600
+ *   STATION/recipient.pub        the age1... line NGOs encrypt to
+ *   STATION/station.key          minisign secret key that signs receipts and log entries
+ *   STATION/station.pub          its public key, for NGOs and auditors
+ *   STATION/trusted-signers.txt  the trust store
+ *   STATION/custody.log          the custody log (first entry: init)
+ *   STATION/vault/               imported bundles, vault/<case>/<bundle-id>/
+ *   STATION/receipts/            signed receipts
+ *   STATION/staging/             work area of imports in progress
+ *
+ * The station id is the key id of the station's signing key.
+ */
+#ifndef AIRSEAL_STATION_STATION_H
+#define AIRSEAL_STATION_STATION_H
+
+#include <stdbool.h>
+#include <time.h>
+
+#include "../core/error.h"
+#include "../crypto/age_keys.h"
+#include "../crypto/minisign.h"
+
+#define AS_STATION_CONF "station.conf"
+#define AS_STATION_IDENTITY_ENC "identity.age"
+#define AS_STATION_IDENTITY_PLAIN "identity.txt"
+#define AS_STATION_RECIPIENT "recipient.pub"
+#define AS_STATION_RECIPIENT_PNG "recipient.png"
+#define AS_STATION_SIGNKEY "station.key"
+#define AS_STATION_PUBKEY "station.pub"
+#define AS_STATION_TRUST "trusted-signers.txt"
+#define AS_STATION_LOG "custody.log"
+#define AS_STATION_VAULT "vault"
+#define AS_STATION_RECEIPTS "receipts"
+#define AS_STATION_STAGING "staging"
+#define AS_STATION_SCAN_CACHE "scan-cache"
+
+typedef struct as_station {
+    char *dir;
+    char id[AS_MINI_KEYID_STR];
+    as_mini_pubkey pub;
+    as_age_recipient recipient;
+    bool protected_at_rest;
+    time_t created;
+    as_age_identity *identity; /* set by as_station_unlock */
+    as_mini_seckey *signer;    /* set by as_station_unlock */
+} as_station;
+
+/*
+ * Creates a new station at dir (which must not exist, or be an empty directory). With a
+ * passphrase the identity and the signing key are encrypted with it; passphrase NULL stores
+ * them in the clear (0600). Built in a temporary directory beside dir and renamed into place,
+ * so a failure leaves nothing. On success *st is open and unlocked.
+ */
+int as_station_create(as_station *st, const char *dir, const char *passphrase,
+                      size_t passphrase_len, as_error *err);
+
+/* Opens an existing station: reads and cross-checks its public parts. */
+int as_station_open(as_station *st, const char *dir, as_error *err);
+
+/* Decrypts the identity and the signing key. passphrase is ignored for an unprotected
+ * station. A wrong passphrase is AS_ERR_KEY. */
+int as_station_unlock(as_station *st, const char *passphrase, size_t passphrase_len, as_error *err);
+
+/* A malloc'd path inside the station (free it), or NULL with err set. */
+char *as_station_path(const as_station *st, const char *name, as_error *err);
+
+/* Wipes keys and frees. */
+void as_station_close(as_station *st);
+
+#endif

@@ -1,0 +1,74 @@
+/* cli.c: program edge shared by airseal-send and airseal-recv; see cli.h. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "../core/secret.h"
+
+static const char *progname = "airseal";
+
+const char *as_cli_progname(void)
+{
+    return progname;
+}
+
+int as_cli_start(const char *name)
+{
+    as_error err = {0};
+    progname = name;
+    if (as_crypto_init(&err) != 0 || as_harden_process(&err) != 0)
+        return as_cli_fail(&err);
+    return 0;
+}
+
+int as_cli_fail(const as_error *err)
+{
+    fflush(stdout);
+    fprintf(stderr, "%s: error: %s\n", progname,
+            err->msg[0] != '\0' ? err->msg : as_errcode_name(err->code));
+    int status = as_exit_status(err);
+    return status == AS_EXIT_OK ? AS_EXIT_SYSTEM : status;
+}
+
+int as_cli_usage(const char *verb, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fflush(stdout);
+    fprintf(stderr, "%s %s: %s (see: %s %s --help)\n", progname, verb, msg, progname, verb);
+    return AS_EXIT_USAGE;
+}
+
+int as_cli_bad_option(const char *verb, char **argv, int c)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "?";
+    if (c == ':')
+        return as_cli_usage(verb, "option '%s' needs a value", arg);
+    return as_cli_usage(verb, "unknown option '%s'", arg);
+}
+
+int as_cli_pass_option(as_pass_source *src, int opt, const char *arg, const char *verb)
+{
+    if (opt == AS_OPT_PASSPHRASE_FILE) {
+        if (src->kind == AS_PASS_NONE)
+            return as_cli_usage(verb, "--passphrase-file and --no-passphrase exclude each other");
+        src->kind = AS_PASS_FILE;
+        src->file = arg;
+    } else if (opt == AS_OPT_NO_PASSPHRASE) {
+        if (src->kind == AS_PASS_FILE)
+            return as_cli_usage(verb, "--passphrase-file and --no-passphrase exclude each other");
+        src->kind = AS_PASS_NONE;
+    }
+    return 0;
+}
+
+bool as_cli_stderr_is_tty(void)
+{
+    return isatty(STDERR_FILENO) == 1;
+}

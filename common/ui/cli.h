@@ -1,0 +1,44 @@
+/*
+ * cli.h: what both programs share at their edge: start-up hardening, one-line error output
+ * with the documented exit statuses, and the passphrase options.
+ */
+#ifndef AIRSEAL_UI_CLI_H
+#define AIRSEAL_UI_CLI_H
+
+#include <stdbool.h>
+
+#include "../core/error.h"
+#include "passphrase.h"
+
+/* Initialises libsodium, disables core dumps and records the program name for messages.
+ * Returns 0, or an exit status after printing why. */
+int as_cli_start(const char *progname);
+
+/* The name given to as_cli_start. */
+const char *as_cli_progname(void);
+
+/* Prints "<prog>: error: <message>" (one line) to stderr; returns the exit status for err. */
+int as_cli_fail(const as_error *err);
+
+/* Prints "<prog> <verb>: <message>" and a hint to run --help; returns 2. */
+int as_cli_usage(const char *verb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reports an option getopt_long() refused (it returned '?' or ':'); returns 2. Call with
+ * opterr = 0 and an optstring starting with ':'. */
+int as_cli_bad_option(const char *verb, char **argv, int c);
+
+/* Long option values shared by verbs that take a passphrase. */
+enum {
+    AS_OPT_PASSPHRASE_FILE = 1000,
+    AS_OPT_NO_PASSPHRASE,
+    AS_OPT_JSON,
+    AS_OPT_FIRST_VERB_OPTION = 1100,
+};
+
+/* Folds --passphrase-file / --no-passphrase into src; returns 2 (usage) on a conflict. */
+int as_cli_pass_option(as_pass_source *src, int opt, const char *arg, const char *verb);
+
+/* True if standard error is a terminal (progress is drawn only then). */
+bool as_cli_stderr_is_tty(void);
+
+#endif

@@ -1,0 +1,94 @@
+/* cmd_init.c: airseal-recv init, creating an intake station. */
+#include <getopt.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common/core/file.h"
+#include "common/crypto/fingerprint.h"
+#include "common/station/station.h"
+#include "common/ui/cli.h"
+
+static const char help[] =
+    "usage: airseal-recv init STATION [--no-passphrase | --passphrase-file FILE]\n"
+    "\n"
+    "Creates the intake station directory STATION: the station's age identity (what NGOs\n"
+    "encrypt to, in STATION/recipient.pub), its signing key for receipts and the custody log\n"
+    "(STATION/station.pub), an empty trust store, the vault and the custody log. The secret\n"
+    "keys are encrypted with a passphrase you choose. An existing station is never\n"
+    "overwritten.\n"
+    "\n"
+    "options:\n"
+    "  --passphrase-file FILE   read the new passphrase from FILE's first line (mode 0600)\n"
+    "  --no-passphrase          keep the secret keys unencrypted (mode 0600; demos, tests)\n"
+    "  -h, --help               this help\n";
+
+int cmd_init(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"passphrase-file", required_argument, NULL, AS_OPT_PASSPHRASE_FILE},
+        {"no-passphrase", no_argument, NULL, AS_OPT_NO_PASSPHRASE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    as_pass_source src = {AS_PASS_PROMPT, NULL};
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        case AS_OPT_PASSPHRASE_FILE:
+        case AS_OPT_NO_PASSPHRASE:
+            if (as_cli_pass_option(&src, c, optarg, "init") != 0)
+                return 2;
+            break;
+        default:
+            return as_cli_bad_option("init", argv, c);
+        }
+    }
+    if (argc - optind != 1)
+        return as_cli_usage("init", "expected exactly one STATION directory");
+    const char *dir = argv[optind];
+
+    as_error err = {0};
+    as_buf pass = {0};
+    as_station st;
+    int ex = as_path_exists(dir, &err);
+    if (ex < 0)
+        return as_cli_fail(&err);
+    if (ex && as_dir_is_empty(dir, &err) != 1) {
+        as_error_clear(&err);
+        as_fail(&err, AS_ERR_EXISTS, "%s exists and is not empty; refusing to overwrite a station",
+                dir);
+        return as_cli_fail(&err);
+    }
+    if (src.kind != AS_PASS_NONE &&
+        as_passphrase_get(&src, "the new station", true, &pass, &err) != 0)
+        return as_cli_fail(&err);
+    if (src.kind != AS_PASS_NONE && isatty(2))
+        fputs("Creating and encrypting the station keys (a few seconds)...\n", stderr);
+    int rc = as_station_create(&st, dir, src.kind == AS_PASS_NONE ? NULL : (char *)pass.data,
+                               pass.len, &err);
+    as_buf_free(&pass);
+    if (rc != 0)
+        return as_cli_fail(&err);
+
+    char rcpt[AS_AGE_RECIPIENT_STR_MAX], fp_sign[AS_FINGERPRINT_STR], fp_rcpt[AS_FINGERPRINT_STR];
+    as_age_recipient_format(&st.recipient, rcpt);
+    as_fingerprint_minisign(&st.pub, fp_sign);
+    as_fingerprint_age(&st.recipient, fp_rcpt);
+    printf("Created the intake station %s (secret keys %s).\n", dir,
+           st.protected_at_rest ? "encrypted with your passphrase" : "NOT encrypted");
+    printf("Station id:        %s\n", st.id);
+    printf("Encrypt to:        %s\n", rcpt);
+    printf("  fingerprint:     %s   (%s/recipient.pub)\n", fp_rcpt, dir);
+    printf("Receipts signed by key %s\n", st.id);
+    printf("  fingerprint:     %s   (%s/station.pub)\n", fp_sign, dir);
+    printf("Give NGOs recipient.pub and station.pub, and read them both fingerprints over the "
+           "phone.\n");
+    as_station_close(&st);
+    return 0;
+}

@@ -1,0 +1,46 @@
+/* main.c: airseal-recv, the court intake station's side. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "common/ui/cli.h"
+
+static const char usage[] =
+    "usage: airseal-recv <command> [options]\n"
+    "\n"
+    "Run an air-gapped court intake station: verify, decrypt and store evidence bundles.\n"
+    "\n"
+    "commands:\n"
+    "  init STATION [--no-passphrase]         create a station: keys, trust store, vault, log\n"
+    "  trust STATION add NGO.pub [--name LABEL] | list | remove KEYID\n"
+    "                                         manage the NGO keys the station accepts\n"
+    "\n"
+    "Run 'airseal-recv <command> --help' for a command's options.\n"
+    "Exit status: 0 success, 1 rejected or failed verification, 2 usage error,\n"
+    "3 system error (I/O, disk full, out of memory).\n";
+
+int main(int argc, char **argv)
+{
+    int rc = as_cli_start("airseal-recv");
+    if (rc != 0)
+        return rc;
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *verb = argv[1];
+    if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(verb, "--version") == 0) {
+        printf("airseal-recv %s\n", AS_VERSION);
+        return 0;
+    }
+    if (strcmp(verb, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
+    if (strcmp(verb, "trust") == 0)
+        return cmd_trust(argc - 1, argv + 1);
+    fprintf(stderr, "airseal-recv: unknown command '%s'\n\n%s", verb, usage);
+    return 2;
+}

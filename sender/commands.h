@@ -1,0 +1,7 @@
+/* commands.h: the verbs of airseal-send, one file each. Each returns an exit status. */
+#ifndef AIRSEAL_SENDER_COMMANDS_H
+#define AIRSEAL_SENDER_COMMANDS_H
+
+int cmd_keygen(int argc, char **argv);
+
+#endif

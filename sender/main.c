@@ -1,0 +1,42 @@
+/* main.c: airseal-send, the field NGO's side: keys, sealing evidence, checking receipts. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/ui/cli.h"
+#include "commands.h"
+
+static const char usage[] =
+    "usage: airseal-send <command> [options]\n"
+    "\n"
+    "Seal evidence into an encrypted, signed bundle for a court intake station.\n"
+    "\n"
+    "commands:\n"
+    "  keygen -o NAME [--no-passphrase]       make a signing key pair NAME.key, NAME.pub\n"
+    "\n"
+    "Run 'airseal-send <command> --help' for a command's options.\n"
+    "Exit status: 0 success, 1 rejected or failed verification, 2 usage error,\n"
+    "3 system error (I/O, disk full, out of memory).\n";
+
+int main(int argc, char **argv)
+{
+    int rc = as_cli_start("airseal-send");
+    if (rc != 0)
+        return rc;
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    const char *verb = argv[1];
+    if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (strcmp(verb, "--version") == 0) {
+        printf("airseal-send %s\n", AS_VERSION);
+        return 0;
+    }
+    if (strcmp(verb, "keygen") == 0)
+        return cmd_keygen(argc - 1, argv + 1);
+    fprintf(stderr, "airseal-send: unknown command '%s'\n\n%s", verb, usage);
+    return 2;
+}

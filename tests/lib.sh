@@ -1,0 +1,78 @@
+# tests/lib.sh: helpers for shell tests, which print TAP.
+#
+#   ok DESC / not_ok DESC        record a result
+#   check DESC CMD...            CMD must succeed
+#   expect STATUS REGEX DESC -- CMD...
+#                                CMD must exit with STATUS and print exactly one line on
+#                                stderr, matching the extended REGEX
+#   need_clean DIR DESC          DIR must hold no temporary or partial file
+#
+# Every test runs in its own temporary directory $T, removed at exit.
+set -u
+T_N=0
+T=$(mktemp -d "${TMPDIR:-/tmp}/airseal-test.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+cd "$T" || exit 1
+: "${AIRSEAL_ROOT:?run through tests/run.sh}"
+VECTORS=${AIRSEAL_VECTORS}
+
+ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+not_ok() { T_N=$((T_N + 1)); echo "not ok $T_N - $*"; }
+diag() { echo "# $*"; }
+
+check() {
+    local desc=$1; shift
+    if "$@" > "$T/.out" 2> "$T/.err"; then
+        ok "$desc"
+    else
+        not_ok "$desc (exit $?)"
+        sed 's/^/#   /' "$T/.err" | head -5
+    fi
+}
+
+expect() {
+    local status=$1 regex=$2 desc=$3; shift 3
+    [ "$1" = -- ] && shift
+    "$@" > "$T/.out" 2> "$T/.err"
+    local rc=$? lines
+    lines=$(wc -l < "$T/.err" | tr -d ' ')
+    if [ "$rc" = "$status" ] && [ "$lines" = 1 ] && grep -qE -- "$regex" "$T/.err"; then
+        ok "$desc"
+    else
+        not_ok "$desc: expected status $status and one line matching /$regex/, got $rc and $lines line(s)"
+        sed 's/^/#   /' "$T/.err" | head -5
+    fi
+}
+
+# The directory must not contain leftovers of an interrupted write (our temporaries are
+# hidden ".NAME.tmp-XXXXXX" files).
+need_clean() {
+    local dir=$1 desc=$2 junk
+    junk=$(find "$dir" -name '.*.tmp-*' 2>/dev/null | head -3)
+    if [ -z "$junk" ]; then ok "$desc"; else not_ok "$desc: leftovers $junk"; fi
+}
+
+# Flips one bit of byte OFFSET (0-based) of FILE in place.
+flip_byte() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+p, off = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, 'rb').read())
+b[off] ^= 0x01
+open(p, 'wb').write(bytes(b))
+PY
+}
+
+# Replaces the base64 character at OFFSET of FILE by another valid one ('A', or 'B' if it
+# was 'A'): the text still decodes, so the signature check itself must catch the change.
+swap_b64_char() {
+    python3 - "$1" "$2" <<'PY'
+import sys
+p, off = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, 'rb').read())
+b[off] = ord('B') if b[off] == ord('A') else ord('A')
+open(p, 'wb').write(bytes(b))
+PY
+}
+
+done_testing() { echo "1..$T_N"; }

@@ -1,0 +1,281 @@
+/* test_core.c: the bounded reader, buffers, base64, Bech32 and text helpers. */
+#include "helpers.h"
+
+#include "common/core/base64.h"
+#include "common/core/bech32.h"
+#include "common/core/text.h"
+#include "common/crypto/age_keys.h"
+
+static void cursor_reads_exactly_or_fails(void **state)
+{
+    (void)state;
+    const uint8_t data[] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    as_cursor c;
+    uint32_t v32;
+    uint8_t out[16];
+    as_cursor_init(&c, data, sizeof data);
+    assert_int_equal(as_cursor_u32be(&c, &v32), 0);
+    assert_int_equal(v32, 0x01020304);
+    assert_int_equal(as_cursor_get(&c, out, 6), -1); /* 5 left */
+    assert_int_equal(as_cursor_left(&c), 5);         /* nothing consumed */
+    assert_int_equal(as_cursor_get(&c, out, 5), 0);
+    assert_memory_equal(out, data + 4, 5);
+    assert_int_equal(as_cursor_end(&c), 0);
+    assert_int_equal(as_cursor_u8(&c, out), -1);
+    assert_int_equal(as_cursor_skip(&c, SIZE_MAX), -1);
+}
+
+static void cursor_lines_are_bounded(void **state)
+{
+    (void)state;
+    const char text[] = "abc\nlonger line\nno newline";
+    as_cursor c;
+    const char *line;
+    size_t n;
+    as_cursor_init(&c, text, strlen(text));
+    assert_int_equal(as_cursor_line(&c, &line, &n, 3), 0);
+    assert_int_equal(n, 3);
+    assert_memory_equal(line, "abc", 3);
+    assert_int_equal(as_cursor_line(&c, &line, &n, 5), -1); /* longer than 5 */
+    assert_int_equal(as_cursor_line(&c, &line, &n, 11), 0);
+    assert_int_equal(as_cursor_line(&c, &line, &n, 100), -1); /* unterminated */
+    assert_int_equal(as_cursor_left(&c), strlen("no newline"));
+}
+
+static void cursor_little_endian(void **state)
+{
+    (void)state;
+    const uint8_t data[8] = {0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11};
+    as_cursor c;
+    uint64_t v;
+    as_cursor_init(&c, data, 8);
+    assert_int_equal(as_cursor_u64le(&c, &v), 0);
+    assert_true(v == 0x1122334455667788ULL);
+}
+
+static void buffer_enforces_its_limit(void **state)
+{
+    (void)state;
+    as_buf b;
+    as_error err = {0};
+    as_buf_init(&b, 10);
+    assert_int_equal(as_buf_puts(&b, "0123456789", &err), 0);
+    assert_int_equal(as_buf_puts(&b, "x", &err), -1);
+    assert_int_equal(err.code, AS_ERR_LIMIT);
+    assert_int_equal(b.len, 10);
+    as_buf_free(&b);
+    as_buf_init_secret(&b, 1000);
+    as_error_clear(&err);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(as_buf_printf(&b, &err, "%d", i % 10), 0);
+    assert_int_equal(b.len, 100);
+    assert_int_equal(b.data[99], '9');
+    as_buf_free(&b);
+}
+
+static void base64_is_canonical(void **state)
+{
+    (void)state;
+    uint8_t out[16];
+    assert_int_equal(as_b64_decode(out, sizeof out, "YQ", 2, AS_B64_UNPADDED), 1);
+    assert_int_equal(as_b64_decode(out, sizeof out, "YR", 2, AS_B64_UNPADDED), -1);
+    assert_int_equal(as_b64_decode(out, sizeof out, "YQ==", 4, AS_B64_UNPADDED), -1);
+    assert_int_equal(as_b64_decode(out, sizeof out, "YQ==", 4, AS_B64_PADDED), 1);
+    assert_int_equal(as_b64_decode(out, sizeof out, "YQ", 2, AS_B64_PADDED), -1);
+    assert_int_equal(as_b64_decode(out, sizeof out, "YR==", 4, AS_B64_PADDED), -1);
+    assert_int_equal(as_b64_decode(out, sizeof out, "YQ\n", 3, AS_B64_UNPADDED), -1);
+    assert_int_equal(as_b64_decode(out, sizeof out, "Y Q", 3, AS_B64_UNPADDED), -1);
+    assert_int_equal(as_b64_decode(out, sizeof out, "Y\xd1==", 4, AS_B64_PADDED), -1);
+    assert_int_equal(as_b64_decode(out, sizeof out, "\xd9Q", 2, AS_B64_UNPADDED), -1);
+    assert_int_equal(as_b64_decode(out, sizeof out, "YQ=A", 4, AS_B64_PADDED), -1);
+    assert_int_equal(as_b64_decode_exact(out, 2, "YWI", 3, AS_B64_UNPADDED), 0);
+    assert_int_equal(as_b64_decode_exact(out, 3, "YWI", 3, AS_B64_UNPADDED), -1);
+    char enc[8];
+    as_b64_encode(enc, (const uint8_t *)"ab", 2, AS_B64_UNPADDED);
+    assert_string_equal(enc, "YWI");
+    as_b64_encode(enc, (const uint8_t *)"ab", 2, AS_B64_PADDED);
+    assert_string_equal(enc, "YWI=");
+}
+
+/* The identity and recipient age-keygen printed together (FORMATS-REFERENCE.md 1.7). */
+static const char known_identity[] =
+    "AGE-SECRET-KEY-1858QLULZG6UFGLTE2PJQR38WLY83TXT9CQGMP66YLC3VJP70J9WQTPS3VE";
+static const char known_recipient[] =
+    "age16pth3nlw4cg4th8dd90fc86w0a55udeseyqqczjqmqrkzn36e90sje069w";
+
+static void bech32_age_keys_known_answer(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_age_identity *id = as_age_identity_parse(known_identity, strlen(known_identity), &err);
+    assert_non_null(id);
+    as_age_recipient r, parsed;
+    char s[AS_AGE_RECIPIENT_STR_MAX], back[AS_AGE_IDENTITY_STR_MAX];
+    as_age_identity_recipient(id, &r);
+    as_age_recipient_format(&r, s);
+    assert_string_equal(s, known_recipient);
+    as_age_identity_format(id, back);
+    assert_string_equal(back, known_identity);
+    assert_int_equal(
+        as_age_recipient_parse(&parsed, known_recipient, strlen(known_recipient), &err), 0);
+    assert_memory_equal(parsed.pk, r.pk, 32);
+    as_age_identity_free(id);
+}
+
+static void bech32_rejects_bad_strings(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_age_recipient r;
+    char s[sizeof known_recipient];
+    memcpy(s, known_recipient, sizeof s);
+    /* one character changed: checksum */
+    s[10] = s[10] == 'q' ? 'p' : 'q';
+    assert_int_equal(as_age_recipient_parse(&r, s, strlen(s), &err), -1);
+    /* mixed case */
+    memcpy(s, known_recipient, sizeof s);
+    s[5] = (char)(s[5] - 32);
+    as_error_clear(&err);
+    assert_int_equal(as_age_recipient_parse(&r, s, strlen(s), &err), -1);
+    /* all upper case is valid Bech32 but age requires the lower-case HRP "age" */
+    for (size_t i = 0; i < strlen(s); i++)
+        s[i] = (char)((known_recipient[i] >= 'a' && known_recipient[i] <= 'z')
+                          ? known_recipient[i] - 32
+                          : known_recipient[i]);
+    as_error_clear(&err);
+    assert_int_equal(as_age_recipient_parse(&r, s, strlen(s), &err), -1);
+    /* an identity is not a recipient, and the reverse */
+    as_error_clear(&err);
+    assert_int_equal(as_age_recipient_parse(&r, known_identity, strlen(known_identity), &err), -1);
+    as_error_clear(&err);
+    assert_null(as_age_identity_parse(known_recipient, strlen(known_recipient), &err));
+    /* lower-case identity: age writes and requires upper case */
+    char low[sizeof known_identity];
+    for (size_t i = 0; i < sizeof low; i++)
+        low[i] =
+            (char)((known_identity[i] >= 'A' && known_identity[i] <= 'Z') ? known_identity[i] + 32
+                                                                          : known_identity[i]);
+    as_error_clear(&err);
+    assert_null(as_age_identity_parse(low, strlen(low), &err));
+}
+
+static void bech32_roundtrip_lengths(void **state)
+{
+    (void)state;
+    for (size_t n = 0; n < 60; n++) {
+        uint8_t data[60], back[64];
+        char s[200], hrp[16];
+        fill_seeded(data, n, (uint32_t)n);
+        assert_true(as_bech32_encode(s, sizeof s, "test", data, n, 0) > 0);
+        long got = as_bech32_decode(hrp, sizeof hrp, back, sizeof back, s, strlen(s));
+        assert_int_equal(got, (long)n);
+        assert_string_equal(hrp, "test");
+        assert_memory_equal(back, data, n);
+    }
+}
+
+static void low_order_recipient_rejected(void **state)
+{
+    (void)state;
+    uint8_t zero[32] = {0};
+    char s[100];
+    as_error err = {0};
+    as_age_recipient r;
+    as_bech32_encode(s, sizeof s, "age", zero, 32, 0);
+    assert_int_equal(as_age_recipient_parse(&r, s, strlen(s), &err), -1);
+    assert_non_null(strstr(err.msg, "low-order"));
+}
+
+static void text_helpers(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_int_equal(as_parse_u64("18", 2, 22, false, &v), 0);
+    assert_int_equal(v, 18);
+    assert_int_equal(as_parse_u64("018", 3, 99, false, &v), -1);
+    assert_int_equal(as_parse_u64("0", 1, 99, false, &v), -1);
+    assert_int_equal(as_parse_u64("0", 1, 99, true, &v), 0);
+    assert_int_equal(as_parse_u64("+1", 2, 99, false, &v), -1);
+    assert_int_equal(as_parse_u64("23", 2, 22, false, &v), -1);
+    assert_int_equal(as_parse_u64("18446744073709551616", 20, UINT64_MAX, false, &v), -1);
+    assert_int_equal(as_parse_u64("18446744073709551615", 20, UINT64_MAX, false, &v), 0);
+    assert_true(as_utf8_valid("caf\xc3\xa9", 5));
+    assert_false(as_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(as_utf8_valid("\xed\xa0\x80", 3));     /* surrogate */
+    assert_false(as_utf8_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+    assert_false(as_utf8_valid("\xe2\x82", 2));         /* truncated */
+    assert_false(as_text_printable("a\nb", 3, false));
+    assert_false(as_text_printable("a\tb", 3, false));
+    assert_true(as_text_printable("a\tb", 3, true));
+    assert_false(as_text_printable("\xc2\x85", 2, true)); /* C1 NEL */
+    time_t t;
+    char s[21];
+    assert_int_equal(as_time_parse_utc("2026-11-23T12:34:56Z", 20, &t), 0);
+    as_time_utc(s, t);
+    assert_string_equal(s, "2026-11-23T12:34:56Z");
+    assert_int_equal(as_time_parse_utc("2026-02-31T00:00:00Z", 20, &t), -1);
+    assert_int_equal(as_parse_size("4G", &v), 0);
+    assert_true(v == 4ULL << 30);
+    assert_int_equal(as_parse_size("100k", &v), 0);
+    assert_int_equal(v, 102400);
+    assert_int_equal(as_parse_size("12x", &v), -1);
+    assert_int_equal(as_parse_size("", &v), -1);
+}
+
+static void percent_encoding_roundtrip(void **state)
+{
+    (void)state;
+    as_buf b;
+    as_error err = {0};
+    char out[64];
+    const char in[] = "Field NGO %/ \xc3\xa9\tx";
+    as_buf_init(&b, 256);
+    assert_int_equal(as_pct_encode(&b, in, strlen(in), &err), 0);
+    assert_null(memchr(b.data, ' ', b.len));
+    long n = as_pct_decode(out, sizeof out, (const char *)b.data, b.len);
+    assert_int_equal(n, (long)strlen(in));
+    assert_string_equal(out, in);
+    assert_int_equal(as_pct_decode(out, sizeof out, "a%20", 4), 1 + 1);
+    assert_int_equal(as_pct_decode(out, sizeof out, "a%41", 4), -1); /* needless escape */
+    assert_int_equal(as_pct_decode(out, sizeof out, "a%00", 4), -1); /* NUL */
+    assert_int_equal(as_pct_decode(out, sizeof out, "a b", 3), -1);  /* raw space */
+    assert_int_equal(as_pct_decode(out, sizeof out, "a%2", 3), -1);  /* short escape */
+    as_buf_free(&b);
+}
+
+static void errors_are_one_sanitised_line(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_fail(&err, AS_ERR_FORMAT, "bad name %s", "evil\nline\x1b[31m");
+    assert_null(strchr(err.msg, '\n'));
+    assert_null(strchr(err.msg, '\x1b'));
+    as_fail(&err, AS_ERR_IO, "second error is ignored");
+    assert_int_equal(err.code, AS_ERR_FORMAT);
+    as_error_prefix(&err, "file.txt: ");
+    assert_int_equal(strncmp(err.msg, "file.txt: bad name", 18), 0);
+    assert_int_equal(as_exit_status(&err), 1);
+    err.code = AS_ERR_USAGE;
+    assert_int_equal(as_exit_status(&err), 2);
+    err.code = AS_ERR_IO;
+    assert_int_equal(as_exit_status(&err), 3);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(cursor_reads_exactly_or_fails),
+        cmocka_unit_test(cursor_lines_are_bounded),
+        cmocka_unit_test(cursor_little_endian),
+        cmocka_unit_test(buffer_enforces_its_limit),
+        cmocka_unit_test(base64_is_canonical),
+        cmocka_unit_test(bech32_age_keys_known_answer),
+        cmocka_unit_test(bech32_rejects_bad_strings),
+        cmocka_unit_test(bech32_roundtrip_lengths),
+        cmocka_unit_test(low_order_recipient_rejected),
+        cmocka_unit_test(text_helpers),
+        cmocka_unit_test(percent_encoding_roundtrip),
+        cmocka_unit_test(errors_are_one_sanitised_line),
+    };
+    return cmocka_run_group_tests(tests, crypto_setup, NULL);
+}

@@ -1,0 +1,266 @@
+/* test_station.c: trust store, custody log and the station directory. */
+#include "helpers.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/core/file.h"
+#include "common/station/custody.h"
+#include "common/station/station.h"
+#include "common/station/trust.h"
+
+static char tmpdir[256];
+
+static int setup(void **state)
+{
+    if (crypto_setup(state) != 0)
+        return -1;
+    snprintf(tmpdir, sizeof tmpdir, "%s/airseal-station-XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return as_remove_tree(tmpdir, NULL);
+}
+
+static char *tmp(const char *name)
+{
+    static char p[512];
+    snprintf(p, sizeof p, "%s/%s", tmpdir, name);
+    return p;
+}
+
+static void trust_store_roundtrip(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_trust_store ts = {0}, back;
+    as_mini_pubkey pk[3];
+    as_mini_seckey *sk[3];
+    for (int i = 0; i < 3; i++)
+        sk[i] = as_mini_keygen(&pk[i], &err);
+    assert_int_equal(as_trust_add(&ts, &pk[0], "Field NGO one", &err), 0);
+    assert_int_equal(as_trust_add(&ts, &pk[1], "ONG \xc3\xa9quipe 2", &err), 0);
+    assert_int_equal(as_trust_add(&ts, &pk[0], "again", &err), -1);
+    assert_int_equal(err.code, AS_ERR_EXISTS);
+    as_error_clear(&err);
+    assert_int_equal(as_trust_add(&ts, &pk[2], "bad\nlabel", &err), -1);
+    as_error_clear(&err);
+    assert_int_equal(as_trust_save(&ts, tmp("trust.txt"), &err), 0);
+    struct stat st;
+    assert_int_equal(stat(tmp("trust.txt"), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(as_trust_load(&back, tmp("trust.txt"), &err), 0);
+    assert_int_equal(back.n, 2);
+    assert_string_equal(back.v[1].label, "ONG \xc3\xa9quipe 2");
+    assert_non_null(as_trust_find(&back, pk[1].keynum));
+    assert_null(as_trust_find(&back, pk[2].keynum));
+    assert_int_equal(as_trust_remove(&back, pk[0].keynum, NULL, &err), 0);
+    assert_int_equal(as_trust_remove(&back, pk[0].keynum, NULL, &err), -1);
+    as_trust_free(&back);
+    as_trust_free(&ts);
+    for (int i = 0; i < 3; i++)
+        as_mini_seckey_free(sk[i]);
+}
+
+static void trust_store_rejects_malformed(void **state)
+{
+    (void)state;
+    const char *bad[] = {
+        "",
+        "# something else\n",
+        "# airseal trust store v1\nE7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0"
+        "QTaLn73Y7GFO3\n",
+        "# airseal trust store v1\nE7620F1842B4E81E RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0"
+        "QTaLn73Y7GFO3 wrong id\n",
+        "# airseal trust store v1\nE7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0"
+        "QTaLn73Y7GFO3 ctl\x01char\n",
+        "# airseal trust store v1\nE7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0"
+        "QTaLn73Y7GFO3 a\nE7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7"
+        "GFO3 b\n",
+        "# airseal trust store v1\nE7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0"
+        "QTaLn73Y7GFO3 no newline",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        as_error err = {0};
+        as_trust_store ts;
+        assert_int_equal(as_trust_parse(&ts, (const uint8_t *)bad[i], strlen(bad[i]), &err), -1);
+        assert_int_equal(err.code, AS_ERR_FORMAT);
+    }
+    const char *good = "# airseal trust store v1\n# comment\n\nE7620F1842B4E81F "
+                       "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 Test key\n";
+    as_error err = {0};
+    as_trust_store ts;
+    assert_int_equal(as_trust_parse(&ts, (const uint8_t *)good, strlen(good), &err), 0);
+    assert_int_equal(ts.n, 1);
+    as_trust_free(&ts);
+}
+
+static void custody_chain(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk, other_pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    as_mini_seckey *other = as_mini_keygen(&other_pk, &err);
+    char log[512];
+    snprintf(log, sizeof log, "%s", tmp("custody.log"));
+    as_log_field f[] = {{"station", "X"}, {"note", "spaces and % signs\xc3\xa9"}};
+    uint64_t seq, count;
+    assert_int_equal(as_custody_append(log, sk, "init", f, 2, 1000, 1, &seq, &err), 0);
+    assert_int_equal(seq, 1);
+    assert_int_equal(as_custody_append(log, sk, "init", f, 2, 1000, 1, &seq, &err), -1);
+    assert_int_equal(err.code, AS_ERR_EXISTS);
+    as_error_clear(&err);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(as_custody_append(log, sk, "import", f, 2, 2000 + i, 0, &seq, &err), 0);
+    assert_int_equal(seq, 6);
+    assert_int_equal(as_custody_verify_file(log, &pk, NULL, NULL, &count, &err), 0);
+    assert_int_equal(count, 6);
+    /* another key neither verifies nor extends it */
+    assert_int_equal(as_custody_verify_file(log, &other_pk, NULL, NULL, &count, &err), -1);
+    as_error_clear(&err);
+    assert_int_equal(as_custody_append(log, other, "import", f, 2, 3000, 0, &seq, &err), -1);
+    assert_non_null(strstr(err.msg, "refusing to extend"));
+
+    uint8_t *data;
+    size_t len;
+    as_error_clear(&err);
+    assert_int_equal(as_file_read_all(log, 1 << 20, &data, &len, &err), 0);
+    /* every single-byte change is caught, naming the entry it is in */
+    size_t line = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (data[i] == '\n') {
+            line++;
+            continue;
+        }
+        data[i] ^= 0x02;
+        as_error_clear(&err);
+        assert_int_equal(as_custody_verify(data, len, &pk, NULL, NULL, &count, &err), -1);
+        char want[64];
+        snprintf(want, sizeof want, "custody log entry %zu ", line);
+        if (strstr(err.msg, want) == NULL)
+            fail_msg("byte %zu (entry %zu): %s", i, line, err.msg);
+        data[i] ^= 0x02;
+    }
+    /* a removed entry */
+    char *second = strchr((char *)data, '\n') + 1;
+    char *third = strchr(second, '\n') + 1;
+    memmove(second, third, len - (size_t)(third - (char *)data));
+    as_error_clear(&err);
+    assert_int_equal(
+        as_custody_verify(data, len - (size_t)(third - second), &pk, NULL, NULL, &count, &err), -1);
+    assert_non_null(strstr(err.msg, "entry 2 "));
+    free(data);
+    as_mini_seckey_free(sk);
+    as_mini_seckey_free(other);
+}
+
+static int count_imports(const as_log_entry *e, void *ctx, as_error *err)
+{
+    (void)err;
+    if (strcmp(e->event, "import") == 0) {
+        (*(int *)ctx)++;
+        assert_string_equal(as_log_get(e, "note"), "spaces and % signs\xc3\xa9");
+    }
+    return 0;
+}
+
+static void custody_visit(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    char log[512];
+    snprintf(log, sizeof log, "%s", tmp("visit.log"));
+    as_log_field f[] = {{"note", "spaces and % signs\xc3\xa9"}};
+    assert_int_equal(as_custody_append(log, sk, "init", f, 1, 1, 1, NULL, &err), 0);
+    assert_int_equal(as_custody_append(log, sk, "import", f, 1, 2, 0, NULL, &err), 0);
+    assert_int_equal(as_custody_append(log, sk, "import", f, 1, 3, 0, NULL, &err), 0);
+    int imports = 0;
+    assert_int_equal(as_custody_verify_file(log, &pk, count_imports, &imports, NULL, &err), 0);
+    assert_int_equal(imports, 2);
+    as_mini_seckey_free(sk);
+}
+
+static void station_lifecycle(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_station st, opened;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", tmp("st-plain"));
+    assert_int_equal(as_station_create(&st, dir, NULL, 0, &err), 0);
+    assert_int_equal(as_station_create(&opened, dir, NULL, 0, &err), -1);
+    assert_int_equal(err.code, AS_ERR_EXISTS);
+    as_error_clear(&err);
+    assert_int_equal(as_station_open(&opened, dir, &err), 0);
+    assert_string_equal(opened.id, st.id);
+    assert_memory_equal(opened.recipient.pk, st.recipient.pk, 32);
+    assert_false(opened.protected_at_rest);
+    assert_int_equal(as_station_unlock(&opened, NULL, 0, &err), 0);
+    assert_memory_equal(opened.identity->sk, st.identity->sk, 32);
+    char *key = as_station_path(&opened, AS_STATION_SIGNKEY, &err);
+    struct stat sb;
+    assert_int_equal(stat(key, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    /* a secret key readable by others is refused */
+    chmod(key, 0644);
+    as_station_close(&opened);
+    assert_int_equal(as_station_open(&opened, dir, &err), 0);
+    assert_int_equal(as_station_unlock(&opened, NULL, 0, &err), -1);
+    assert_non_null(strstr(err.msg, "chmod 600"));
+    chmod(key, 0600);
+    free(key);
+    as_station_close(&opened);
+    /* the log starts with a verified init entry */
+    char *log = as_station_path(&st, AS_STATION_LOG, &err);
+    uint64_t count;
+    assert_int_equal(as_custody_verify_file(log, &st.pub, NULL, NULL, &count, &err), 0);
+    assert_int_equal(count, 1);
+    free(log);
+    as_station_close(&st);
+    /* a directory that is not a station */
+    as_error_clear(&err);
+    assert_int_equal(as_station_open(&opened, tmpdir, &err), -1);
+    assert_int_equal(err.code, AS_ERR_USAGE);
+}
+
+static void station_with_passphrase(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_station st, opened;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", tmp("st-protected"));
+    assert_int_equal(as_station_create(&st, dir, "s3cret", 6, &err), 0);
+    assert_int_equal(as_path_exists(tmp("st-protected/identity.txt"), &err), 0);
+    assert_int_equal(as_path_exists(tmp("st-protected/identity.age"), &err), 1);
+    assert_int_equal(as_station_open(&opened, dir, &err), 0);
+    assert_true(opened.protected_at_rest);
+    assert_int_equal(as_station_unlock(&opened, "wrong", 5, &err), -1);
+    assert_int_equal(err.code, AS_ERR_KEY);
+    assert_non_null(strstr(err.msg, "wrong passphrase"));
+    as_error_clear(&err);
+    if (as_station_unlock(&opened, "s3cret", 6, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_memory_equal(opened.signer->sk, st.signer->sk, sizeof st.signer->sk);
+    as_station_close(&opened);
+    as_station_close(&st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(trust_store_roundtrip), cmocka_unit_test(trust_store_rejects_malformed),
+        cmocka_unit_test(custody_chain),         cmocka_unit_test(custody_visit),
+        cmocka_unit_test(station_lifecycle),     cmocka_unit_test(station_with_passphrase),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
