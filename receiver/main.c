@@ -14,6 +14,9 @@ static const char usage[] =
     "  init STATION [--no-passphrase]         create a station: keys, trust store, vault, log\n"
     "  trust STATION add NGO.pub [--name LABEL] | list | remove KEYID\n"
     "                                         manage the NGO keys the station accepts\n"
+    "  import STATION SOURCE...               verify, decrypt and store a bundle; sign a receipt\n"
+    "  verify [-p KEY.pub | --station STATION] TARGET\n"
+    "                                         check a bundle, receipt, custody log or vault entry\n"
     "\n"
     "Run 'airseal-recv <command> --help' for a command's options.\n"
     "Exit status: 0 success, 1 rejected or failed verification, 2 usage error,\n"
@@ -41,6 +44,10 @@ int main(int argc, char **argv)
         return cmd_init(argc - 1, argv + 1);
     if (strcmp(verb, "trust") == 0)
         return cmd_trust(argc - 1, argv + 1);
+    if (strcmp(verb, "import") == 0)
+        return cmd_import(argc - 1, argv + 1);
+    if (strcmp(verb, "verify") == 0)
+        return cmd_verify(argc - 1, argv + 1);
     fprintf(stderr, "airseal-recv: unknown command '%s'\n\n%s", verb, usage);
     return 2;
 }

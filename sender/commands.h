@@ -3,5 +3,7 @@
 #define AIRSEAL_SENDER_COMMANDS_H
 
 int cmd_keygen(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
+int cmd_verify_receipt(int argc, char **argv);
 
 #endif

@@ -12,6 +12,9 @@ static const char usage[] =
     "\n"
     "commands:\n"
     "  keygen -o NAME [--no-passphrase]       make a signing key pair NAME.key, NAME.pub\n"
+    "  pack -r RECIPIENT... -s NAME.key -o OUTDIR [options] PATH...\n"
+    "                                         seal files and folders into a USB bundle\n"
+    "  verify-receipt -p STATION.pub RECEIPT  check the station's signed receipt\n"
     "\n"
     "Run 'airseal-send <command> --help' for a command's options.\n"
     "Exit status: 0 success, 1 rejected or failed verification, 2 usage error,\n"
@@ -37,6 +40,10 @@ int main(int argc, char **argv)
     }
     if (strcmp(verb, "keygen") == 0)
         return cmd_keygen(argc - 1, argv + 1);
+    if (strcmp(verb, "pack") == 0)
+        return cmd_pack(argc - 1, argv + 1);
+    if (strcmp(verb, "verify-receipt") == 0)
+        return cmd_verify_receipt(argc - 1, argv + 1);
     fprintf(stderr, "airseal-send: unknown command '%s'\n\n%s", verb, usage);
     return 2;
 }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -384,4 +386,25 @@ int as_station_unlock(as_station *st, const char *passphrase, size_t passphrase_
     if (st->signer == NULL && unlock_signer(st, passphrase, passphrase_len, err) != 0)
         return -1;
     return 0;
+}
+
+int as_station_lock(const as_station *st, as_error *err)
+{
+    char *path = as_station_path(st, ".lock", err);
+    if (path == NULL)
+        return -1;
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    free(path);
+    if (fd < 0)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot open the lock of station %s", st->dir);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EWOULDBLOCK)
+            return as_fail(err, AS_ERR_USAGE,
+                           "another airseal-recv is working on station %s; wait for it to finish",
+                           st->dir);
+        return as_fail_errno(err, AS_ERR_IO, e, "cannot lock station %s", st->dir);
+    }
+    return fd;
 }

@@ -72,4 +72,11 @@ char *as_station_path(const as_station *st, const char *name, as_error *err);
 /* Wipes keys and frees. */
 void as_station_close(as_station *st);
 
+/*
+ * Takes the station's exclusive lock (STATION/.lock, flock), so two imports or an import and
+ * a trust change never interleave. Returns the lock's descriptor (close it to release), or -1
+ * with AS_ERR_USAGE when another airseal-recv holds it.
+ */
+int as_station_lock(const as_station *st, as_error *err);
+
 #endif

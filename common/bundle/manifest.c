@@ -1,0 +1,417 @@
+/* manifest.c: the bundle manifest; see manifest.h and docs/FORMAT.md. */
+#include "manifest.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wctype.h>
+
+#include "../core/text.h"
+
+#define HEADER_LINE "airseal-manifest v1"
+
+void as_manifest_free(as_manifest *m)
+{
+    for (size_t i = 0; i < m->nfiles; i++)
+        free(m->files[i].path);
+    free(m->files);
+    m->files = NULL;
+    m->nfiles = 0;
+}
+
+int as_evidence_path_check(const char *path, size_t len, as_error *err)
+{
+    if (len == 0)
+        return as_fail(err, AS_ERR_REJECTED, "empty file name");
+    if (len > AS_PATH_MAX_BYTES)
+        return as_fail(err, AS_ERR_REJECTED, "path longer than %d bytes: %.60s...",
+                       AS_PATH_MAX_BYTES, path);
+    if (memchr(path, '\0', len) != NULL)
+        return as_fail(err, AS_ERR_REJECTED, "file name contains a NUL byte");
+    if (!as_utf8_valid(path, len))
+        return as_fail(err, AS_ERR_REJECTED, "file name is not valid UTF-8: %.*s", (int)len, path);
+    if (!as_text_printable(path, len, false))
+        return as_fail(err, AS_ERR_REJECTED, "file name contains control characters: %.*s",
+                       (int)len, path);
+    if (memchr(path, '\\', len) != NULL)
+        return as_fail(err, AS_ERR_REJECTED, "file name contains a backslash: %.*s", (int)len,
+                       path);
+    if (path[0] == '/')
+        return as_fail(err, AS_ERR_REJECTED, "absolute path: %.*s", (int)len, path);
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && path[i] != '/')
+            continue;
+        size_t n = i - start;
+        if (n == 0)
+            return as_fail(err, AS_ERR_REJECTED, "empty path component in %.*s", (int)len, path);
+        if ((n == 1 && path[start] == '.') ||
+            (n == 2 && path[start] == '.' && path[start + 1] == '.'))
+            return as_fail(err, AS_ERR_REJECTED, "'.' or '..' component in %.*s", (int)len, path);
+        if (n > AS_NAME_MAX_BYTES)
+            return as_fail(err, AS_ERR_REJECTED, "name longer than %d bytes in %.60s...",
+                           AS_NAME_MAX_BYTES, path);
+        start = i + 1;
+    }
+    return 0;
+}
+
+int as_manifest_text_check(const char *what, const char *s, size_t max, as_error *err)
+{
+    size_t n = strlen(s);
+    if (n > max)
+        return as_fail(err, AS_ERR_USAGE, "%s is longer than %zu bytes", what, max);
+    if (!as_utf8_valid(s, n) || !as_text_printable(s, n, false))
+        return as_fail(err, AS_ERR_USAGE, "%s must be printable UTF-8 on one line", what);
+    return 0;
+}
+
+static int cmp_files(const void *a, const void *b)
+{
+    return strcmp(((const as_manifest_file *)a)->path, ((const as_manifest_file *)b)->path);
+}
+
+const as_manifest_file *as_manifest_find(const as_manifest *m, const char *path)
+{
+    as_manifest_file key = {.path = (char *)path};
+    return bsearch(&key, m->files, m->nfiles, sizeof key, cmp_files);
+}
+
+bool as_manifest_has_recipient(const as_manifest *m, const as_age_recipient *r)
+{
+    for (size_t i = 0; i < m->nrecipients; i++)
+        if (memcmp(m->recipients[i].pk, r->pk, sizeof r->pk) == 0)
+            return true;
+    return false;
+}
+
+/* ---------------------------------------------------------------- case folding */
+
+/* Lower-cases valid UTF-8 code point by code point (simple case mapping). */
+static char *fold(const char *s, locale_t loc)
+{
+    size_t n = strlen(s);
+    char *out = malloc(n * 2 + 8); /* a lowered code point needs at most one more byte */
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k;
+        if (p[i] < 0x80) {
+            cp = p[i];
+            k = 1;
+        } else if (p[i] < 0xe0) {
+            cp = (uint32_t)(p[i] & 0x1f) << 6 | (p[i + 1] & 0x3f);
+            k = 2;
+        } else if (p[i] < 0xf0) {
+            cp = (uint32_t)(p[i] & 0x0f) << 12 | (uint32_t)(p[i + 1] & 0x3f) << 6 |
+                 (p[i + 2] & 0x3f);
+            k = 3;
+        } else {
+            cp = (uint32_t)(p[i] & 0x07) << 18 | (uint32_t)(p[i + 1] & 0x3f) << 12 |
+                 (uint32_t)(p[i + 2] & 0x3f) << 6 | (p[i + 3] & 0x3f);
+            k = 4;
+        }
+        i += k;
+        if (loc != (locale_t)0)
+            cp = (uint32_t)towlower_l((wint_t)cp, loc);
+        else if (cp >= 'A' && cp <= 'Z')
+            cp += 32;
+        if (cp < 0x80) {
+            out[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            out[o++] = (char)(0xc0 | cp >> 6);
+            out[o++] = (char)(0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            out[o++] = (char)(0xe0 | cp >> 12);
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            out[o++] = (char)(0x80 | (cp & 0x3f));
+        } else {
+            out[o++] = (char)(0xf0 | cp >> 18);
+            out[o++] = (char)(0x80 | ((cp >> 12) & 0x3f));
+            out[o++] = (char)(0x80 | ((cp >> 6) & 0x3f));
+            out[o++] = (char)(0x80 | (cp & 0x3f));
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
+typedef struct folded {
+    char *key;
+    size_t index;
+} folded;
+
+static int cmp_folded(const void *a, const void *b)
+{
+    return strcmp(((const folded *)a)->key, ((const folded *)b)->key);
+}
+
+long as_manifest_case_collision(const as_manifest *m)
+{
+    locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    folded *v = calloc(m->nfiles ? m->nfiles : 1, sizeof *v);
+    long hit = -1;
+    if (v == NULL)
+        goto out;
+    for (size_t i = 0; i < m->nfiles; i++) {
+        v[i].key = fold(m->files[i].path, loc);
+        v[i].index = i;
+        if (v[i].key == NULL) {
+            hit = (long)i;
+            goto out;
+        }
+    }
+    qsort(v, m->nfiles, sizeof *v, cmp_folded);
+    for (size_t i = 1; i < m->nfiles && hit < 0; i++)
+        if (strcmp(v[i - 1].key, v[i].key) == 0)
+            hit = (long)(v[i].index > v[i - 1].index ? v[i].index : v[i - 1].index);
+    /* A file must not also be a directory of another file ("a" and "a/b"). */
+    for (size_t i = 0; i < m->nfiles && hit < 0; i++) {
+        const char *k = v[i].key;
+        for (const char *slash = strchr(k, '/'); slash != NULL && hit < 0;
+             slash = strchr(slash + 1, '/')) {
+            char *prefix = strndup(k, (size_t)(slash - k));
+            if (prefix == NULL) {
+                hit = (long)v[i].index;
+                break;
+            }
+            folded probe = {.key = prefix};
+            if (bsearch(&probe, v, m->nfiles, sizeof *v, cmp_folded) != NULL)
+                hit = (long)v[i].index;
+            free(prefix);
+        }
+    }
+out:
+    if (v != NULL)
+        for (size_t i = 0; i < m->nfiles; i++)
+            free(v[i].key);
+    free(v);
+    if (loc != (locale_t)0)
+        freelocale(loc);
+    return hit;
+}
+
+/* ---------------------------------------------------------------- parsing */
+
+static int header_value(const char *line, size_t n, const char *key, const char **val, size_t *vlen)
+{
+    size_t k = strlen(key);
+    if (n < k + 2 || memcmp(line, key, k) != 0 || line[k] != ':' || line[k + 1] != ' ')
+        return 0;
+    *val = line + k + 2;
+    *vlen = n - k - 2;
+    return 1;
+}
+
+static int copy_text(char *dst, size_t cap, const char *what, const char *v, size_t n,
+                     as_error *err)
+{
+    if (n >= cap)
+        return as_fail(err, AS_ERR_REJECTED, "manifest %s is too long", what);
+    if (!as_utf8_valid(v, n) || !as_text_printable(v, n, false))
+        return as_fail(err, AS_ERR_REJECTED, "manifest %s is not printable UTF-8", what);
+    memcpy(dst, v, n);
+    dst[n] = '\0';
+    return 0;
+}
+
+static int check_files(as_manifest *m, as_error *err)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < m->nfiles; i++) {
+        if (as_evidence_path_check(m->files[i].path, strlen(m->files[i].path), err) != 0)
+            return -1;
+        if (i > 0) {
+            int c = strcmp(m->files[i - 1].path, m->files[i].path);
+            if (c == 0)
+                return as_fail(err, AS_ERR_REJECTED, "manifest lists %s twice", m->files[i].path);
+            if (c > 0)
+                return as_fail(err, AS_ERR_REJECTED, "manifest paths are not sorted at %s",
+                               m->files[i].path);
+        }
+        if (m->files[i].size > AS_MANIFEST_MAX_TOTAL - total)
+            return as_fail(err, AS_ERR_LIMIT, "manifest declares more than %llu bytes",
+                           (unsigned long long)AS_MANIFEST_MAX_TOTAL);
+        total += m->files[i].size;
+    }
+    long clash = as_manifest_case_collision(m);
+    if (clash >= 0)
+        return as_fail(err, AS_ERR_REJECTED,
+                       "%s collides with another name when case is ignored (or a file is also "
+                       "a folder)",
+                       m->files[clash].path);
+    m->total_bytes = total;
+    return 0;
+}
+
+int as_manifest_parse(as_manifest *m, const uint8_t *data, size_t len, as_error *err)
+{
+    as_cursor c;
+    const char *line, *v;
+    size_t n, vn;
+    int seen_bundle = 0, seen_case = 0, seen_created = 0, seen_sender = 0, seen_files = 0,
+        seen_bytes = 0, seen_collector = 0, seen_note = 0, seen_tool = 0;
+    uint64_t files = 0, bytes = 0;
+    memset(m, 0, sizeof *m);
+    if (len > AS_MANIFEST_MAX_BYTES)
+        return as_fail(err, AS_ERR_LIMIT, "manifest larger than %u bytes", AS_MANIFEST_MAX_BYTES);
+    as_cursor_init(&c, data, len);
+#define BAD(...) (as_fail(err, AS_ERR_REJECTED, __VA_ARGS__), as_manifest_free(m), -1)
+    if (as_cursor_line(&c, &line, &n, 64) != 0 || n != strlen(HEADER_LINE) ||
+        memcmp(line, HEADER_LINE, n) != 0)
+        return BAD("not an airseal manifest (first line must be \"" HEADER_LINE "\")");
+    for (;;) {
+        if (as_cursor_line(&c, &line, &n, 2048) != 0)
+            return BAD("manifest header is not terminated by an empty line");
+        if (n == 0)
+            break;
+        if (header_value(line, n, "bundle", &v, &vn)) {
+            uint8_t id[AS_BUNDLE_ID_LEN];
+            if (seen_bundle++ || vn != 32 || as_hex_decode(id, sizeof id, v, vn) != 0)
+                return BAD("manifest bundle: must be 32 hex digits, once");
+            for (size_t i = 0; i < vn; i++)
+                m->bundle_id[i] = (char)((v[i] >= 'A' && v[i] <= 'F') ? v[i] + 32 : v[i]);
+            if (memcmp(m->bundle_id, v, vn) != 0)
+                return BAD("manifest bundle id must be lower-case hex");
+        } else if (header_value(line, n, "case", &v, &vn)) {
+            if (seen_case++ || vn == 0 ||
+                copy_text(m->case_id, sizeof m->case_id, "case", v, vn, err))
+                return BAD("manifest case: must be 1 to %d printable bytes, once", AS_CASE_MAX);
+        } else if (header_value(line, n, "collector", &v, &vn)) {
+            if (seen_collector++ ||
+                copy_text(m->collector, sizeof m->collector, "collector", v, vn, err))
+                return BAD("manifest collector: malformed or repeated");
+        } else if (header_value(line, n, "note", &v, &vn)) {
+            if (seen_note++ || copy_text(m->note, sizeof m->note, "note", v, vn, err))
+                return BAD("manifest note: malformed or repeated");
+        } else if (header_value(line, n, "tool", &v, &vn)) {
+            if (seen_tool++ || copy_text(m->tool, sizeof m->tool, "tool", v, vn, err))
+                return BAD("manifest tool: malformed or repeated");
+        } else if (header_value(line, n, "created", &v, &vn)) {
+            if (seen_created++ || as_time_parse_utc(v, vn, &m->created) != 0)
+                return BAD("manifest created: must be a UTC time YYYY-MM-DDTHH:MM:SSZ, once");
+        } else if (header_value(line, n, "sender", &v, &vn)) {
+            if (seen_sender++ || as_mini_keyid_parse(m->sender, v, vn) != 0)
+                return BAD("manifest sender: must be a 16-hex-digit key id, once");
+        } else if (header_value(line, n, "recipient", &v, &vn)) {
+            if (m->nrecipients == AS_MANIFEST_MAX_RECIPIENTS)
+                return BAD("manifest lists more than %d recipients", AS_MANIFEST_MAX_RECIPIENTS);
+            if (as_age_recipient_parse(&m->recipients[m->nrecipients], v, vn, err) != 0) {
+                as_error_clear(err);
+                return BAD("manifest recipient: not an age1... recipient");
+            }
+            m->nrecipients++;
+        } else if (header_value(line, n, "files", &v, &vn)) {
+            if (seen_files++ || as_parse_u64(v, vn, AS_MANIFEST_MAX_FILES, true, &files) != 0)
+                return BAD("manifest files: must be a number up to %d, once",
+                           AS_MANIFEST_MAX_FILES);
+        } else if (header_value(line, n, "bytes", &v, &vn)) {
+            if (seen_bytes++ || as_parse_u64(v, vn, AS_MANIFEST_MAX_TOTAL, true, &bytes) != 0)
+                return BAD("manifest bytes: must be a number, once");
+        } else {
+            return BAD("unknown manifest header line: %.40s", line);
+        }
+    }
+    if (!seen_bundle || !seen_case || !seen_created || !seen_sender || !seen_files || !seen_bytes ||
+        m->nrecipients == 0)
+        return BAD("manifest header lacks one of bundle, case, created, sender, recipient, "
+                   "files, bytes");
+    m->files = calloc(files ? files : 1, sizeof *m->files);
+    if (m->files == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    while (as_cursor_left(&c) > 0) {
+        if (m->nfiles == files)
+            return BAD("manifest lists more files than its header's files: %llu",
+                       (unsigned long long)files);
+        if (as_cursor_line(&c, &line, &n, 64 + 1 + 20 + 1 + AS_PATH_MAX_BYTES) != 0)
+            return BAD("manifest file line %zu is too long or unterminated", m->nfiles + 1);
+        const char *sp1 = memchr(line, ' ', n);
+        const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - line)) : NULL;
+        as_manifest_file *f = &m->files[m->nfiles];
+        if (sp1 == NULL || sp2 == NULL || sp1 - line != 64 ||
+            as_hex_decode(f->sha256, 32, line, 64) != 0 ||
+            as_parse_u64(sp1 + 1, (size_t)(sp2 - sp1 - 1), AS_MANIFEST_MAX_TOTAL, true, &f->size) !=
+                0)
+            return BAD("manifest file line %zu: expected \"<sha256> <size> <path>\"",
+                       m->nfiles + 1);
+        for (int i = 0; i < 64; i++)
+            if (line[i] >= 'A' && line[i] <= 'F')
+                return BAD("manifest file line %zu: digest must be lower-case hex", m->nfiles + 1);
+        size_t plen = n - (size_t)(sp2 + 1 - line);
+        if (as_evidence_path_check(sp2 + 1, plen, err) != 0) {
+            as_error_prefix(err, "manifest: ");
+            as_manifest_free(m);
+            return -1;
+        }
+        f->path = malloc(plen + 1);
+        if (f->path == NULL)
+            return as_fail(err, AS_ERR_NOMEM, "out of memory");
+        memcpy(f->path, sp2 + 1, plen);
+        f->path[plen] = '\0';
+        m->nfiles++;
+    }
+    if (m->nfiles != files)
+        return BAD("manifest lists %zu files, its header says %llu", m->nfiles,
+                   (unsigned long long)files);
+    if (check_files(m, err) != 0) {
+        as_manifest_free(m);
+        return -1;
+    }
+    if (m->total_bytes != bytes)
+        return BAD("manifest file sizes add up to %llu, its header says %llu",
+                   (unsigned long long)m->total_bytes, (unsigned long long)bytes);
+#undef BAD
+    return 0;
+}
+
+int as_manifest_check(as_manifest *m, as_error *err)
+{
+    qsort(m->files, m->nfiles, sizeof m->files[0], cmp_files);
+    if (m->nfiles > AS_MANIFEST_MAX_FILES)
+        return as_fail(err, AS_ERR_LIMIT,
+                       "more than %d files in one bundle; split the evidence "
+                       "into several bundles",
+                       AS_MANIFEST_MAX_FILES);
+    return check_files(m, err);
+}
+
+int as_manifest_format(as_manifest *m, as_buf *out, as_error *err)
+{
+    char when[21], sender[AS_MINI_KEYID_STR];
+    if (as_manifest_check(m, err) != 0)
+        return -1;
+    as_time_utc(when, m->created);
+    as_mini_keyid(m->sender, sender);
+    if (as_buf_printf(out, err, HEADER_LINE "\nbundle: %s\ncase: %s\n", m->bundle_id, m->case_id) !=
+        0)
+        return -1;
+    if (m->collector[0] != '\0' && as_buf_printf(out, err, "collector: %s\n", m->collector) != 0)
+        return -1;
+    if (m->note[0] != '\0' && as_buf_printf(out, err, "note: %s\n", m->note) != 0)
+        return -1;
+    if (as_buf_printf(out, err, "created: %s\n", when) != 0 ||
+        (m->tool[0] != '\0' && as_buf_printf(out, err, "tool: %s\n", m->tool) != 0) ||
+        as_buf_printf(out, err, "sender: %s\n", sender) != 0)
+        return -1;
+    for (size_t i = 0; i < m->nrecipients; i++) {
+        char r[AS_AGE_RECIPIENT_STR_MAX];
+        as_age_recipient_format(&m->recipients[i], r);
+        if (as_buf_printf(out, err, "recipient: %s\n", r) != 0)
+            return -1;
+    }
+    if (as_buf_printf(out, err, "files: %zu\nbytes: %llu\n\n", m->nfiles,
+                      (unsigned long long)m->total_bytes) != 0)
+        return -1;
+    for (size_t i = 0; i < m->nfiles; i++) {
+        char hex[65];
+        as_hex_encode(hex, m->files[i].sha256, 32);
+        if (as_buf_printf(out, err, "%s %llu %s\n", hex, (unsigned long long)m->files[i].size,
+                          m->files[i].path) != 0)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * manifest.h: the signed list of what a bundle holds (format: docs/FORMAT.md section 7).
+ *
+ *   airseal-manifest v1
+ *   bundle: <32 hex digits>
+ *   case: <text>
+ *   collector: <text>              (optional)
+ *   note: <text>                   (optional)
+ *   created: <UTC time>
+ *   tool: <text>                   (optional)
+ *   sender: <minisign key id>
+ *   recipient: <age1...>           (one or more)
+ *   files: <count>
+ *   bytes: <total size>
+ *   <empty line>
+ *   <sha256 hex> <size> <path>     (one per file, sorted by path bytes)
+ *
+ * The manifest is plain enough to write with printf and sha256sum, which is what lets a
+ * bundle be built with stock tools alone.
+ */
+#ifndef AIRSEAL_BUNDLE_MANIFEST_H
+#define AIRSEAL_BUNDLE_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "../core/bytes.h"
+#include "../core/error.h"
+#include "../crypto/age_keys.h"
+#include "../crypto/minisign.h"
+
+#define AS_MANIFEST_MAX_FILES 50000
+#define AS_MANIFEST_MAX_BYTES (16u << 20)
+#define AS_PATH_MAX_BYTES 1024
+#define AS_NAME_MAX_BYTES 255
+#define AS_TEXT_FIELD_MAX 512
+#define AS_CASE_MAX 128
+#define AS_MANIFEST_MAX_RECIPIENTS 32
+#define AS_BUNDLE_ID_LEN 16
+#define AS_BUNDLE_ID_HEX 33
+/* The sum of file sizes a bundle may declare: 4 TiB. */
+#define AS_MANIFEST_MAX_TOTAL (4ULL << 40)
+
+typedef struct as_manifest_file {
+    char *path; /* relative to evidence/, UTF-8 */
+    uint64_t size;
+    uint8_t sha256[32];
+} as_manifest_file;
+
+typedef struct as_manifest {
+    char bundle_id[AS_BUNDLE_ID_HEX];
+    char case_id[AS_CASE_MAX + 1];
+    char collector[AS_TEXT_FIELD_MAX + 1];
+    char note[AS_TEXT_FIELD_MAX + 1];
+    char tool[AS_TEXT_FIELD_MAX + 1];
+    time_t created;
+    uint8_t sender[AS_MINI_KEYNUM_LEN];
+    as_age_recipient recipients[AS_MANIFEST_MAX_RECIPIENTS];
+    size_t nrecipients;
+    as_manifest_file *files;
+    size_t nfiles;
+    uint64_t total_bytes;
+} as_manifest;
+
+/*
+ * Checks one relative evidence path: valid UTF-8, no control characters or backslashes, no
+ * empty, "." or ".." component, no leading or trailing '/', at most AS_PATH_MAX_BYTES bytes
+ * and AS_NAME_MAX_BYTES per component. The message names the path.
+ */
+int as_evidence_path_check(const char *path, size_t len, as_error *err);
+
+/* Checks a header text value (case, collector, note): printable UTF-8, one line, <= max. */
+int as_manifest_text_check(const char *what, const char *s, size_t max, as_error *err);
+
+/*
+ * Parses and validates a manifest: every rule of FORMAT.md, including sorted unique paths,
+ * no two paths equal when compared case-insensitively, counts and totals that add up.
+ */
+int as_manifest_parse(as_manifest *m, const uint8_t *data, size_t len, as_error *err);
+
+/* Sorts m->files and checks them as the parser would (names, duplicates, case collisions,
+ * total), setting m->total_bytes. */
+int as_manifest_check(as_manifest *m, as_error *err);
+
+/* as_manifest_check(), then formats the manifest text into out. */
+int as_manifest_format(as_manifest *m, as_buf *out, as_error *err);
+
+/* The file entry for a path, or NULL (binary search: files are sorted). */
+const as_manifest_file *as_manifest_find(const as_manifest *m, const char *path);
+
+/* True if the manifest lists r among its recipients. */
+bool as_manifest_has_recipient(const as_manifest *m, const as_age_recipient *r);
+
+/*
+ * Finds two paths that would collide on a case-insensitive file system (Windows, macOS,
+ * FAT/exFAT sticks). Returns the index of the second of a colliding pair, or -1. Folding uses
+ * Unicode simple lower-casing of the C.UTF-8 locale.
+ */
+long as_manifest_case_collision(const as_manifest *m);
+
+void as_manifest_free(as_manifest *m);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * intake.h: importing a bundle at the station, whatever carried it.
+ *
+ * A transport (USB folders, QR frames) first rebuilds the sealed file into a private work
+ * folder under STATION/staging and collects candidate signatures. as_intake() then:
+ *   1. verifies the outer signature against the trust store, before decrypting anything;
+ *   2. reads the trusted comment; a bundle already in the vault and in the log is reported as
+ *      such and nothing changes;
+ *   3. decrypts and extracts into staging with every hostile-archive check (bundle/unseal.h);
+ *   4. moves the complete entry into the vault with one rename;
+ *   5. writes the signed receipt (text, signature, QR PNG) and appends the custody log.
+ * A crash at any point leaves the vault with the bundle completely or not at all; running the
+ * import again finishes whatever was left (receipt, log entry).
+ */
+#ifndef AIRSEAL_STATION_INTAKE_H
+#define AIRSEAL_STATION_INTAKE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "../bundle/bundle.h"
+#include "../transport/usb.h"
+#include "station.h"
+#include "trust.h"
+
+typedef enum {
+    AS_IMPORT_NEW,       /* imported now */
+    AS_IMPORT_ALREADY,   /* was in the vault and the log; nothing changed */
+    AS_IMPORT_COMPLETED, /* was in the vault after an interrupted import; receipt and log done now */
+} as_import_status;
+
+typedef struct as_import_result {
+    as_import_status status;
+    as_bundle_comment comment;
+    char signer[AS_MINI_KEYID_STR];
+    char signer_label[AS_TRUST_LABEL_MAX + 1];
+    uint64_t sealed_size;
+    uint8_t sealed_sha256[32];
+    char vault_path[4096];
+    char receipt_path[4096];
+    uint64_t custody_entry;
+    as_usb_report usb;
+    uint32_t repaired;
+} as_import_result;
+
+/* What a transport hands over. */
+typedef struct as_intake_input {
+    const char *work;   /* the work folder inside STATION/staging */
+    const char *sealed; /* the rebuilt sealed file, inside work */
+    uint8_t sha256[32];
+    uint8_t prehash[64];
+    uint64_t size;
+    const uint8_t *const *sigs; /* candidate signature files */
+    const size_t *siglens;
+    size_t nsigs;
+    const char *transport; /* "usb" or "qr" */
+    uint32_t repaired;
+} as_intake_input;
+
+/* Runs steps 1-5 on an unlocked, locked station. */
+int as_intake(as_station *st, const as_intake_input *in, bool progress, as_import_result *r,
+              as_error *err);
+
+/* Prepares staging: removes what an interrupted import left, creates a fresh work folder
+ * (malloc'd path). */
+char *as_intake_workdir(const as_station *st, as_error *err);
+
+/* USB import: gathers the sources, rebuilds and repairs bundle.age, runs as_intake(). */
+int as_import_usb(as_station *st, char *const *sources, size_t n, bool progress,
+                  as_import_result *r, as_error *err);
+
+#endif

@@ -1,0 +1,67 @@
+/*
+ * receipt.h: the station's signed receipt for an imported bundle (docs/FORMAT.md section 9).
+ *
+ *   airseal receipt v1
+ *   station: <station key id>
+ *   bundle: <bundle id>
+ *   case: <case id>
+ *   signer: <NGO key id>
+ *   sealed-size: <bytes>
+ *   sealed-sha256: <hex>
+ *   manifest-sha256: <hex>
+ *   files: <n>
+ *   bytes: <n>
+ *   imported: <UTC time>
+ *   custody-entry: <n>
+ *
+ * signed with the station's minisign key (receipt.minisig, trusted comment
+ * "airseal-receipt v1 bundle:<id> station:<id>"), and also shown as one QR code holding the
+ * receipt text followed by its signature file, for the NGO to photograph.
+ */
+#ifndef AIRSEAL_STATION_RECEIPT_H
+#define AIRSEAL_STATION_RECEIPT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "../bundle/manifest.h"
+#include "../core/bytes.h"
+#include "../crypto/minisign.h"
+
+typedef struct as_receipt {
+    char station[AS_MINI_KEYID_STR];
+    char bundle_id[AS_BUNDLE_ID_HEX];
+    char case_id[AS_CASE_MAX + 1];
+    char signer[AS_MINI_KEYID_STR];
+    uint64_t sealed_size;
+    uint8_t sealed_sha256[32];
+    uint8_t manifest_sha256[32];
+    uint64_t files, bytes;
+    time_t imported;
+    uint64_t custody_entry;
+} as_receipt;
+
+int as_receipt_format(const as_receipt *r, as_buf *out, as_error *err);
+int as_receipt_parse(as_receipt *r, const uint8_t *data, size_t len, as_error *err);
+
+/* Signs the formatted receipt text; sig receives the signature file. */
+int as_receipt_sign(const as_receipt *r, const uint8_t *text, size_t len, const as_mini_seckey *sk,
+                    as_buf *sig, as_error *err);
+
+/* Verifies text + signature against the station key and parses the receipt. Checks that the
+ * receipt's station id is the key that signed it. */
+int as_receipt_verify(const uint8_t *text, size_t len, const uint8_t *sig, size_t siglen,
+                      const as_mini_pubkey *station, as_receipt *r, as_error *err);
+
+/* Splits a QR payload (receipt text then signature file) into its two parts. */
+int as_receipt_split(const uint8_t *payload, size_t len, size_t *text_len, as_error *err);
+
+/*
+ * Reads a receipt given as PATH: a receipt text file (its signature in PATH.minisig) or a PNG
+ * or JPEG photo of its QR code. *text and *sig are malloc'd (free both).
+ */
+int as_receipt_load(const char *path, uint8_t **text, size_t *tlen, uint8_t **sig, size_t *slen,
+                    as_error *err);
+
+#endif

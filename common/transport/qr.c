@@ -1,0 +1,360 @@
+/* qr.c: QR encode (libqrencode), PNG (libpng), JPEG (libjpeg), decode (zbar); see qr.h. */
+#include "qr.h"
+
+/* jpeglib.h needs stdio.h first */
+#include <stdio.h>
+
+#include <jpeglib.h>
+#include <png.h>
+#include <qrencode.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zbar.h>
+
+#include "../core/file.h"
+
+/* ---------------------------------------------------------------- encoding */
+
+size_t as_qr_capacity(int version, as_qr_ecc ecc)
+{
+    /* Find the largest payload that encodes at exactly this version, by bisection. */
+    size_t lo = 0, hi = 3000;
+    uint8_t *buf = calloc(1, hi + 1);
+    if (buf == NULL)
+        return 0;
+    while (lo < hi) {
+        size_t mid = (lo + hi + 1) / 2;
+        QRcode *q = QRcode_encodeData((int)mid, buf, version, (QRecLevel)ecc);
+        int fits = q != NULL && q->version == version;
+        QRcode_free(q);
+        if (fits)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    free(buf);
+    return lo;
+}
+
+int as_qr_encode(as_qr *q, const uint8_t *data, size_t len, int version, as_qr_ecc ecc,
+                 as_error *err)
+{
+    memset(q, 0, sizeof *q);
+    if (len == 0 || len > 2953)
+        return as_fail(err, AS_ERR_USAGE, "%zu bytes cannot fit one QR code", len);
+    QRcode *c = QRcode_encodeData((int)len, data, version, (QRecLevel)ecc);
+    if (c == NULL)
+        return as_fail(err, AS_ERR_USAGE, "%zu bytes do not fit a QR code of version %d", len,
+                       version);
+    q->version = c->version;
+    q->width = c->width;
+    q->modules = malloc((size_t)c->width * (size_t)c->width);
+    if (q->modules == NULL) {
+        QRcode_free(c);
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < c->width * c->width; i++)
+        q->modules[i] = c->data[i] & 1;
+    QRcode_free(c);
+    return 0;
+}
+
+void as_qr_free(as_qr *q)
+{
+    free(q->modules);
+    memset(q, 0, sizeof *q);
+}
+
+typedef struct png_sink {
+    as_writer *w;
+    as_error *err;
+    int failed;
+} png_sink;
+
+static void png_write_cb(png_structp png, png_bytep data, png_size_t n)
+{
+    png_sink *s = png_get_io_ptr(png);
+    if (!s->failed && as_write(s->w, data, n, s->err) != 0)
+        s->failed = 1;
+}
+
+static void png_flush_cb(png_structp png)
+{
+    (void)png;
+}
+
+int as_qr_write_png(const as_qr *q, int scale, int margin, as_writer *w, as_error *err)
+{
+    int side = (q->width + 2 * margin) * scale;
+    png_sink sink = {w, err, 0};
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    uint8_t *row = malloc((size_t)side / 8 + 1);
+    if (png == NULL || info == NULL || row == NULL) {
+        png_destroy_write_struct(&png, &info);
+        free(row);
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(row);
+        return as_fail(err, AS_ERR_IO, "PNG encoding failed");
+    }
+    png_set_write_fn(png, &sink, png_write_cb, png_flush_cb);
+    png_set_IHDR(png, info, (png_uint_32)side, (png_uint_32)side, 1, PNG_COLOR_TYPE_GRAY,
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_set_compression_level(png, 6);
+    png_write_info(png, info);
+    for (int y = 0; y < side; y++) {
+        int my = y / scale - margin;
+        memset(row, 0, (size_t)side / 8 + 1);
+        for (int x = 0; x < side; x++) {
+            int mx = x / scale - margin;
+            int dark = mx >= 0 && my >= 0 && mx < q->width && my < q->width &&
+                       q->modules[my * q->width + mx];
+            if (!dark) /* 1-bit gray: 1 is white */
+                row[x / 8] |= (uint8_t)(0x80 >> (x % 8));
+        }
+        png_write_row(png, row);
+    }
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(row);
+    return sink.failed ? -1 : 0;
+}
+
+int as_qr_save_png(const as_qr *q, int scale, int margin, const char *path, as_error *err)
+{
+    as_outfile o;
+    if (as_outfile_open(&o, path, 0644, err) != 0)
+        return -1;
+    if (as_qr_write_png(q, scale, margin, &o.w.base, err) != 0) {
+        as_outfile_abort(&o);
+        return -1;
+    }
+    return as_outfile_commit(&o, false, err);
+}
+
+/* ---------------------------------------------------------------- images */
+
+void as_image_free(as_image *img)
+{
+    free(img->px);
+    memset(img, 0, sizeof *img);
+}
+
+static int image_alloc(as_image *img, unsigned long w, unsigned long h, as_error *err)
+{
+    if (w == 0 || h == 0 || w > AS_IMAGE_MAX_SIDE || h > AS_IMAGE_MAX_SIDE ||
+        w * h > AS_IMAGE_MAX_PIXELS)
+        return as_fail(err, AS_ERR_LIMIT, "image of %lux%lu pixels is outside the limits", w, h);
+    img->width = (int)w;
+    img->height = (int)h;
+    img->px = malloc(w * h);
+    if (img->px == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+typedef struct png_src {
+    const uint8_t *data;
+    size_t len, off;
+} png_src;
+
+static void png_read_cb(png_structp png, png_bytep out, png_size_t n)
+{
+    png_src *s = png_get_io_ptr(png);
+    if (n > s->len - s->off)
+        png_error(png, "truncated PNG");
+    memcpy(out, s->data + s->off, n);
+    s->off += n;
+}
+
+static void png_quiet_warning(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+static int load_png(as_image *img, const uint8_t *data, size_t len, as_error *err)
+{
+    png_src src = {data, len, 0};
+    png_bytep *rows = NULL;
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, png_quiet_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (png == NULL || info == NULL) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        free(rows);
+        as_image_free(img);
+        return as_fail(err, AS_ERR_FORMAT, "damaged or unsupported PNG image");
+    }
+    png_set_user_limits(png, AS_IMAGE_MAX_SIDE, AS_IMAGE_MAX_SIDE);
+    png_set_chunk_malloc_max(png, 8u << 20);
+    png_set_read_fn(png, &src, png_read_cb);
+    png_read_info(png, info);
+    png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+    int type = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
+    if (image_alloc(img, w, h, err) != 0)
+        longjmp(png_jmpbuf(png), 1);
+    if (type == PNG_COLOR_TYPE_PALETTE)
+        png_set_palette_to_rgb(png);
+    if (type == PNG_COLOR_TYPE_GRAY && depth < 8)
+        png_set_expand_gray_1_2_4_to_8(png);
+    if (depth == 16)
+        png_set_strip_16(png);
+    if (type & PNG_COLOR_MASK_ALPHA)
+        png_set_strip_alpha(png);
+    if (type == PNG_COLOR_TYPE_RGB || type == PNG_COLOR_TYPE_RGB_ALPHA ||
+        type == PNG_COLOR_TYPE_PALETTE)
+        png_set_rgb_to_gray_fixed(png, 1, -1, -1);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    if (png_get_rowbytes(png, info) != w) {
+        as_fail(err, AS_ERR_FORMAT, "unsupported PNG pixel format");
+        longjmp(png_jmpbuf(png), 1);
+    }
+    rows = malloc(h * sizeof *rows);
+    if (rows == NULL)
+        longjmp(png_jmpbuf(png), 1);
+    for (png_uint_32 y = 0; y < h; y++)
+        rows[y] = img->px + (size_t)y * w;
+    png_read_image(png, rows);
+    png_destroy_read_struct(&png, &info, NULL);
+    free(rows);
+    return 0;
+}
+
+typedef struct jpeg_err {
+    struct jpeg_error_mgr mgr;
+    jmp_buf jmp;
+} jpeg_err;
+
+static void jpeg_fail(j_common_ptr cinfo)
+{
+    longjmp(((jpeg_err *)cinfo->err)->jmp, 1);
+}
+
+static void jpeg_silent(j_common_ptr cinfo, int level)
+{
+    (void)cinfo;
+    (void)level;
+}
+
+static int load_jpeg(as_image *img, const uint8_t *data, size_t len, as_error *err)
+{
+    struct jpeg_decompress_struct cinfo;
+    jpeg_err jerr;
+    memset(&cinfo, 0, sizeof cinfo);
+    cinfo.err = jpeg_std_error(&jerr.mgr);
+    jerr.mgr.error_exit = jpeg_fail;
+    jerr.mgr.emit_message = jpeg_silent;
+    if (setjmp(jerr.jmp)) {
+        jpeg_destroy_decompress(&cinfo);
+        as_image_free(img);
+        return as_fail(err, AS_ERR_FORMAT, "damaged or unsupported JPEG image");
+    }
+    jpeg_create_decompress(&cinfo);
+    jpeg_mem_src(&cinfo, data, (unsigned long)len);
+    jpeg_read_header(&cinfo, TRUE);
+    cinfo.out_color_space = JCS_GRAYSCALE;
+    if (image_alloc(img, cinfo.image_width, cinfo.image_height, err) != 0) {
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
+    jpeg_start_decompress(&cinfo);
+    if (cinfo.output_components != 1 || (int)cinfo.output_width != img->width) {
+        jpeg_destroy_decompress(&cinfo);
+        as_image_free(img);
+        return as_fail(err, AS_ERR_FORMAT, "unsupported JPEG image");
+    }
+    while (cinfo.output_scanline < cinfo.output_height) {
+        JSAMPROW row = img->px + (size_t)cinfo.output_scanline * (size_t)img->width;
+        jpeg_read_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_decompress(&cinfo);
+    jpeg_destroy_decompress(&cinfo);
+    return 0;
+}
+
+int as_image_load_mem(as_image *img, const uint8_t *data, size_t len, as_error *err)
+{
+    memset(img, 0, sizeof *img);
+    if (len >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return load_png(img, data, len, err);
+    if (len >= 3 && data[0] == 0xff && data[1] == 0xd8 && data[2] == 0xff)
+        return load_jpeg(img, data, len, err);
+    return as_fail(err, AS_ERR_FORMAT, "not a PNG or JPEG image");
+}
+
+int as_image_load(as_image *img, const char *path, as_error *err)
+{
+    uint8_t *data;
+    size_t len;
+    memset(img, 0, sizeof *img);
+    if (as_file_read_all_flags(path, 64u << 20, AS_FILE_NOFOLLOW, &data, &len, err) != 0)
+        return -1;
+    int rc = as_image_load_mem(img, data, len, err);
+    if (rc != 0)
+        as_error_prefix(err, "%s: ", path);
+    free(data);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- decoding */
+
+int as_qr_decoder_init(as_qr_decoder *d, as_error *err)
+{
+    zbar_image_scanner_t *s = zbar_image_scanner_create();
+    d->scanner = s;
+    if (s == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    zbar_image_scanner_set_config(s, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
+    zbar_image_scanner_set_config(s, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+    if (zbar_image_scanner_set_config(s, ZBAR_QRCODE, ZBAR_CFG_BINARY, 1) != 0) {
+        as_qr_decoder_free(d);
+        return as_fail(err, AS_ERR_INTERNAL,
+                       "this zbar lacks ZBAR_CFG_BINARY and would corrupt binary QR payloads; "
+                       "install zbar 0.23 or later");
+    }
+    return 0;
+}
+
+void as_qr_decoder_free(as_qr_decoder *d)
+{
+    if (d->scanner != NULL)
+        zbar_image_scanner_destroy(d->scanner);
+    d->scanner = NULL;
+}
+
+int as_qr_decode(as_qr_decoder *d, const as_image *img, as_qr_symbol_fn fn, void *ctx,
+                 as_error *err)
+{
+    zbar_image_t *zi = zbar_image_create();
+    if (zi == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
+    zbar_image_set_size(zi, (unsigned)img->width, (unsigned)img->height);
+    zbar_image_set_data(zi, img->px, (unsigned long)img->width * (unsigned long)img->height, NULL);
+    int n = zbar_scan_image(d->scanner, zi);
+    int found = 0;
+    if (n > 0) {
+        for (const zbar_symbol_t *s = zbar_image_first_symbol(zi); s != NULL;
+             s = zbar_symbol_next(s)) {
+            if (zbar_symbol_get_type(s) != ZBAR_QRCODE)
+                continue;
+            found++;
+            if (fn(ctx, (const uint8_t *)zbar_symbol_get_data(s), zbar_symbol_get_data_length(s)) !=
+                0)
+                break;
+        }
+    }
+    zbar_image_destroy(zi);
+    if (n < 0)
+        return as_fail(err, AS_ERR_INTERNAL, "zbar failed to scan the image");
+    return found;
+}

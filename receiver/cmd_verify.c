@@ -1,0 +1,345 @@
+/* cmd_verify.c: airseal-recv verify, the auditor's checks with public keys only. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common/core/file.h"
+#include "common/core/text.h"
+#include "common/crypto/fingerprint.h"
+#include "common/station/custody.h"
+#include "common/station/receipt.h"
+#include "common/station/trust.h"
+#include "common/station/vault.h"
+#include "common/transport/usb.h"
+#include "common/ui/cli.h"
+
+static const char help[] =
+    "usage: airseal-recv verify [-p KEY.pub | --station STATION] TARGET\n"
+    "\n"
+    "Checks, with public keys only, one of:\n"
+    "  a bundle       (a bundle folder, bundle.age or its parts): the NGO's signature;\n"
+    "                 key: -p NGO.pub, or --station to use the station's trust store\n"
+    "  a receipt      (a .receipt file with its .minisig, or a photo of its QR code);\n"
+    "                 key: -p STATION.pub, or --station\n"
+    "  a custody log  (custody.log): every entry's signature and the hash chain, and that\n"
+    "                 every import was signed by a key trusted at the time; names the first\n"
+    "                 broken entry; key: -p STATION.pub, or --station\n"
+    "  a vault entry  (STATION/vault/<case>/<bundle>): the NGO's signatures and every file\n"
+    "                 against the signed manifest; key: -p NGO.pub, or --station\n"
+    "\n"
+    "Exit status: 0 verified, 1 verification failed (the first problem is printed),\n"
+    "2 usage error, 3 system error.\n";
+
+enum {
+    OPT_STATION = AS_OPT_FIRST_VERB_OPTION
+};
+
+typedef enum {
+    T_BUNDLE,
+    T_RECEIPT,
+    T_LOG,
+    T_VAULT
+} target_kind;
+
+static int kind_of(const char *path, target_kind *k, as_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return as_fail_errno(err, AS_ERR_USAGE, errno, "cannot read %s", path);
+    if (S_ISDIR(st.st_mode)) {
+        char *m = as_path_join(path, "manifest.txt", err);
+        int vault = m != NULL && as_path_exists(m, err) == 1;
+        free(m);
+        *k = vault ? T_VAULT : T_BUNDLE;
+        return 0;
+    }
+    uint8_t head[64] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f != NULL)
+        fclose(f);
+    if (n >= 18 && memcmp(head, "airseal receipt v1", 18) == 0)
+        *k = T_RECEIPT;
+    else if ((n >= 8 && memcmp(head, "\x89PNG", 4) == 0) ||
+             (n >= 3 && head[0] == 0xff && head[1] == 0xd8))
+        *k = T_RECEIPT;
+    else if (n >= 24 && head[0] == '1' && head[1] == ' ' && memmem(head, n, " init ", 6) != NULL)
+        *k = T_LOG;
+    else
+        *k = T_BUNDLE;
+    return 0;
+}
+
+/* The station's public key: -p FILE, or STATION/station.pub. */
+static int station_key(as_mini_pubkey *pk, const char *keyfile, const char *station, as_error *err)
+{
+    if (keyfile != NULL)
+        return as_mini_pubkey_load(pk, keyfile, err);
+    char *p = as_path_join(station, "station.pub", err);
+    int rc = p ? as_mini_pubkey_load(pk, p, err) : -1;
+    free(p);
+    return rc;
+}
+
+/* The NGO key for a signer key id: -p FILE (must match), or the station's trust store. */
+static int ngo_key(as_mini_pubkey *pk, const uint8_t keynum[AS_MINI_KEYNUM_LEN],
+                   const char *keyfile, const char *station, char *label, size_t cap, as_error *err)
+{
+    if (keyfile != NULL) {
+        snprintf(label, cap, "%s", keyfile);
+        return as_mini_pubkey_load(pk, keyfile, err);
+    }
+    as_trust_store ts;
+    char *p = as_path_join(station, "trusted-signers.txt", err);
+    int rc = p ? as_trust_load(&ts, p, err) : -1;
+    free(p);
+    if (rc != 0)
+        return -1;
+    const as_trust_entry *e = as_trust_find(&ts, keynum);
+    if (e != NULL) {
+        *pk = e->key;
+        snprintf(label, cap, "%s", e->label);
+    } else {
+        char id[AS_MINI_KEYID_STR];
+        as_mini_keyid(keynum, id);
+        rc = as_fail(err, AS_ERR_KEY,
+                     "signed by key %s, which is not in the station's trust "
+                     "store; give the key with -p",
+                     id);
+    }
+    as_trust_free(&ts);
+    return rc;
+}
+
+static int verify_bundle(const char *target, const char *keyfile, const char *station,
+                         as_error *err)
+{
+    as_usb_report rep;
+    char *const sources[1] = {(char *)target};
+    as_usb_in *in = as_usb_gather(sources, 1, &rep, err);
+    if (in == NULL)
+        return -1;
+    /* Stream the sealed bytes without writing anything: the first whole copy, or the parts. */
+    char tmpl[] = "/tmp/airseal-verify-XXXXXX";
+    int rc = -1;
+    int fd = mkstemp(tmpl);
+    as_outfile o = {.fd = -1};
+    uint8_t sha[32], pre[64];
+    uint64_t size;
+    if (fd < 0) {
+        as_fail_errno(err, AS_ERR_IO, errno, "cannot create a temporary file");
+        goto out;
+    }
+    close(fd);
+    if (as_outfile_open(&o, tmpl, 0600, err) != 0 ||
+        as_usb_assemble(in, &o, &rep, sha, pre, &size, as_cli_stderr_is_tty(), err) != 0)
+        goto out;
+    const uint8_t *const *sigs;
+    const size_t *lens;
+    size_t nsigs = as_usb_signatures(in, &sigs, &lens);
+    as_mini_sig *s = malloc(sizeof *s);
+    if (s == NULL)
+        goto out;
+    for (size_t i = 0; i < nsigs && rc != 0; i++) {
+        as_mini_pubkey pk;
+        char label[256];
+        as_bundle_comment bc;
+        as_error_clear(err);
+        if (as_mini_sig_parse(s, sigs[i], lens[i], err) != 0 ||
+            ngo_key(&pk, s->keynum, keyfile, station, label, sizeof label, err) != 0 ||
+            as_mini_verify(&pk, s, pre, NULL, 0, false, err) != 0 ||
+            as_bundle_comment_parse(&bc, s->trusted, err) != 0)
+            continue;
+        char id[AS_MINI_KEYID_STR], fp[AS_FINGERPRINT_STR], hex[65];
+        as_mini_keyid(s->keynum, id);
+        as_fingerprint_minisign(&pk, fp);
+        as_hex_encode(hex, sha, 32);
+        printf("OK: bundle %s (case %s) is signed by key %s (%s), fingerprint %s.\n", bc.bundle_id,
+               bc.case_id, id, label, fp);
+        printf("    %llu files, %llu bytes of evidence; bundle.age is %llu bytes, SHA-256 %s\n",
+               (unsigned long long)bc.files, (unsigned long long)bc.bytes, (unsigned long long)size,
+               hex);
+        if (rep.blocks_repaired > 0)
+            printf("    (bundle.age was damaged: %u blocks verified only after repair from "
+                   "parity)\n",
+                   rep.blocks_repaired);
+        rc = 0;
+    }
+    free(s);
+out:
+    as_outfile_abort(&o);
+    unlink(tmpl);
+    as_usb_in_free(in);
+    return rc;
+}
+
+static int verify_receipt(const char *target, const char *keyfile, const char *station,
+                          as_error *err)
+{
+    as_mini_pubkey pk;
+    uint8_t *text, *sig;
+    size_t tlen, slen;
+    as_receipt r;
+    if (station_key(&pk, keyfile, station, err) != 0 ||
+        as_receipt_load(target, &text, &tlen, &sig, &slen, err) != 0)
+        return -1;
+    int rc = as_receipt_verify(text, tlen, sig, slen, &pk, &r, err);
+    free(text);
+    free(sig);
+    if (rc != 0)
+        return -1;
+    char sealed[65], when[21];
+    as_hex_encode(sealed, r.sealed_sha256, 32);
+    as_time_utc(when, r.imported);
+    printf("OK: receipt signed by station %s: bundle %s (case %s) from NGO key %s was imported "
+           "on %s.\n",
+           r.station, r.bundle_id, r.case_id, r.signer, when);
+    printf("    %llu files, %llu bytes; bundle.age SHA-256 %s; custody log entry %llu\n",
+           (unsigned long long)r.files, (unsigned long long)r.bytes, sealed,
+           (unsigned long long)r.custody_entry);
+    return 0;
+}
+
+typedef struct log_audit {
+    as_mini_pubkey station;
+    as_trust_store trusted;
+    uint64_t imports;
+    char last[21];
+} log_audit;
+
+static int audit_entry(const as_log_entry *e, void *ctx, as_error *err)
+{
+    log_audit *a = ctx;
+    memcpy(a->last, e->time, sizeof a->last);
+    if (e->seq == 1) {
+        const char *k = as_log_get(e, "key");
+        as_mini_pubkey pk;
+        if (strcmp(e->event, "init") != 0 || k == NULL ||
+            as_mini_pubkey_parse_b64(&pk, k, strlen(k), err) != 0 ||
+            memcmp(&pk, &a->station, sizeof pk) != 0)
+            return as_fail(err, AS_ERR_REJECTED,
+                           "custody log entry 1: not the init entry of this station's key");
+        return 0;
+    }
+    if (strcmp(e->event, "trust-add") == 0 || strcmp(e->event, "trust-remove") == 0) {
+        const char *k = as_log_get(e, "pubkey");
+        as_mini_pubkey pk;
+        as_error ignore = {0};
+        if (k == NULL || as_mini_pubkey_parse_b64(&pk, k, strlen(k), err) != 0)
+            return as_fail(err, AS_ERR_REJECTED, "custody log entry %llu: malformed key",
+                           (unsigned long long)e->seq);
+        if (e->event[6] == 'a')
+            as_trust_add(&a->trusted, &pk, "x", &ignore);
+        else
+            as_trust_remove(&a->trusted, pk.keynum, NULL, &ignore);
+        return 0;
+    }
+    if (strcmp(e->event, "import") == 0) {
+        const char *s = as_log_get(e, "signer");
+        uint8_t keynum[AS_MINI_KEYNUM_LEN];
+        a->imports++;
+        if (s == NULL || as_mini_keyid_parse(keynum, s, strlen(s)) != 0 ||
+            as_trust_find(&a->trusted, keynum) == NULL)
+            return as_fail(err, AS_ERR_REJECTED,
+                           "custody log entry %llu: imports a bundle signed by key %s, which the "
+                           "log does not show as trusted at that time",
+                           (unsigned long long)e->seq, s ? s : "?");
+        return 0;
+    }
+    return 0;
+}
+
+static int verify_log(const char *target, const char *keyfile, const char *station, as_error *err)
+{
+    log_audit a;
+    memset(&a, 0, sizeof a);
+    uint64_t count;
+    if (station_key(&a.station, keyfile, station, err) != 0)
+        return -1;
+    int rc = as_custody_verify_file(target, &a.station, audit_entry, &a, &count, err);
+    if (rc == 0) {
+        char id[AS_MINI_KEYID_STR];
+        as_mini_keyid(a.station.keynum, id);
+        printf("OK: custody log of station %s: %llu entries (%llu imports) chained and signed; "
+               "last entry %s.\n",
+               id, (unsigned long long)count, (unsigned long long)a.imports, a.last);
+    }
+    as_trust_free(&a.trusted);
+    return rc;
+}
+
+static int verify_vault(const char *target, const char *keyfile, const char *station, as_error *err)
+{
+    uint8_t keynum[AS_MINI_KEYNUM_LEN];
+    as_mini_pubkey pk;
+    char label[256];
+    as_vault_report rep;
+    if (as_vault_signer(target, keynum, err) != 0 ||
+        ngo_key(&pk, keynum, keyfile, station, label, sizeof label, err) != 0 ||
+        as_vault_verify(target, &pk, &rep, err) != 0)
+        return -1;
+    printf("OK: vault entry %s (case %s): %llu files, %llu bytes match the manifest signed by "
+           "key %s (%s).\n",
+           rep.comment.bundle_id, rep.comment.case_id, (unsigned long long)rep.files_checked,
+           (unsigned long long)rep.bytes_checked, rep.signer, label);
+    return 0;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"station", required_argument, NULL, OPT_STATION},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *keyfile = NULL, *station = NULL;
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p':
+            keyfile = optarg;
+            break;
+        case OPT_STATION:
+            station = optarg;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        default:
+            return as_cli_bad_option("verify", argv, c);
+        }
+    }
+    if (argc - optind != 1)
+        return as_cli_usage("verify", "expected exactly one TARGET");
+    if ((keyfile == NULL) == (station == NULL))
+        return as_cli_usage("verify", "give the key with -p KEY.pub or --station STATION (one of "
+                                      "them)");
+    const char *target = argv[optind];
+    as_error err = {0};
+    target_kind k;
+    if (kind_of(target, &k, &err) != 0)
+        return as_cli_fail(&err);
+    int rc;
+    switch (k) {
+    case T_RECEIPT:
+        rc = verify_receipt(target, keyfile, station, &err);
+        break;
+    case T_LOG:
+        rc = verify_log(target, keyfile, station, &err);
+        break;
+    case T_VAULT:
+        rc = verify_vault(target, keyfile, station, &err);
+        break;
+    default:
+        rc = verify_bundle(target, keyfile, station, &err);
+        break;
+    }
+    return rc == 0 ? 0 : as_cli_fail(&err);
+}

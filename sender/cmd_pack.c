@@ -1,0 +1,258 @@
+/* cmd_pack.c: airseal-send pack, sealing evidence into a USB bundle. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "common/bundle/bundle.h"
+#include "common/core/file.h"
+#include "common/core/text.h"
+#include "common/crypto/fingerprint.h"
+#include "common/transport/usb.h"
+#include "common/ui/cli.h"
+#include "common/ui/keyfile.h"
+#include "recipients.h"
+
+static const char help[] =
+    "usage: airseal-send pack -r RECIPIENT... -s NGO.key -o OUTDIR [options] PATH...\n"
+    "\n"
+    "Seals files and folders into an encrypted, signed bundle in OUTDIR, ready to carry on a\n"
+    "USB stick: bundle.age (the evidence, encrypted with age to every RECIPIENT),\n"
+    "bundle.age.minisig (your signature), bundle.parity and bundle.index (repair data) and\n"
+    "README.txt (how anyone can check it with stock tools).\n"
+    "\n"
+    "  -r, --recipient RECIPIENT  an age1... key, or a file holding one (the station's\n"
+    "                             recipient.pub); repeat for several recipients\n"
+    "  -s, --key NGO.key          your signing key (asks its passphrase if it has one)\n"
+    "  -o, --output OUTDIR        a new or empty folder for the bundle\n"
+    "  --case ID                  the case the evidence belongs to (default: unassigned)\n"
+    "  --collector NAME           who collected the evidence\n"
+    "  --note TEXT                a note for the court (signed, inside the encryption)\n"
+    "  --redundancy PCT           parity, in percent of the bundle (default 5)\n"
+    "  --split SIZE               write files no larger than SIZE (e.g. 4G for FAT32 sticks,\n"
+    "                             650M); suffixes k, M, G, T\n"
+    "  --passphrase-file FILE     read the key's passphrase from FILE's first line\n"
+    "  -h, --help                 this help\n"
+    "\n"
+    "Only regular files are sealed. Symbolic links are refused, not followed; give the file\n"
+    "they point to. Empty folders are not carried.\n";
+
+enum {
+    OPT_CASE = AS_OPT_FIRST_VERB_OPTION,
+    OPT_COLLECTOR,
+    OPT_NOTE,
+    OPT_REDUNDANCY,
+    OPT_SPLIT,
+};
+
+/* Removes what pack created in outdir after a failure. */
+static void clean_outdir(const char *outdir, bool created)
+{
+    if (created) {
+        as_remove_tree(outdir, NULL);
+        return;
+    }
+    static const char *names[] = {AS_USB_AGE, AS_USB_SIG, AS_USB_PARITY, AS_USB_INDEX,
+                                  AS_USB_README};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char *p = as_path_join(outdir, names[i], NULL);
+        if (p != NULL)
+            unlink(p);
+        free(p);
+    }
+}
+
+static void human(char *out, size_t cap, uint64_t n)
+{
+    const char *u[] = {"bytes", "kB", "MB", "GB", "TB"};
+    double v = (double)n;
+    int i = 0;
+    while (v >= 1000 && i < 4) {
+        v /= 1000;
+        i++;
+    }
+    if (i == 0)
+        snprintf(out, cap, "%llu bytes", (unsigned long long)n);
+    else
+        snprintf(out, cap, "%.1f %s", v, u[i]);
+}
+
+int cmd_pack(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"recipient", required_argument, NULL, 'r'},
+        {"key", required_argument, NULL, 's'},
+        {"output", required_argument, NULL, 'o'},
+        {"case", required_argument, NULL, OPT_CASE},
+        {"collector", required_argument, NULL, OPT_COLLECTOR},
+        {"note", required_argument, NULL, OPT_NOTE},
+        {"redundancy", required_argument, NULL, OPT_REDUNDANCY},
+        {"split", required_argument, NULL, OPT_SPLIT},
+        {"passphrase-file", required_argument, NULL, AS_OPT_PASSPHRASE_FILE},
+        {"no-passphrase", no_argument, NULL, AS_OPT_NO_PASSPHRASE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *rargs[AS_MANIFEST_MAX_RECIPIENTS];
+    size_t nr = 0;
+    const char *keypath = NULL, *outdir = NULL, *case_id = "unassigned", *collector = NULL,
+               *note = NULL;
+    uint64_t redundancy = AS_USB_DEFAULT_REDUNDANCY, split = 0;
+    as_pass_source pass = {AS_PASS_PROMPT, NULL};
+    int c;
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":r:s:o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r':
+            if (nr == AS_MANIFEST_MAX_RECIPIENTS)
+                return as_cli_usage("pack", "at most %d recipients", AS_MANIFEST_MAX_RECIPIENTS);
+            rargs[nr++] = optarg;
+            break;
+        case 's':
+            keypath = optarg;
+            break;
+        case 'o':
+            outdir = optarg;
+            break;
+        case OPT_CASE:
+            case_id = optarg;
+            break;
+        case OPT_COLLECTOR:
+            collector = optarg;
+            break;
+        case OPT_NOTE:
+            note = optarg;
+            break;
+        case OPT_REDUNDANCY:
+            if (as_parse_u64(optarg, strlen(optarg), 100, true, &redundancy) != 0)
+                return as_cli_usage("pack", "--redundancy takes a percentage from 0 to 100");
+            break;
+        case OPT_SPLIT:
+            if (as_parse_size(optarg, &split) != 0 || split < AS_USB_MIN_SPLIT)
+                return as_cli_usage("pack", "--split takes a size of at least 2M, like 4G or 650M");
+            break;
+        case AS_OPT_PASSPHRASE_FILE:
+        case AS_OPT_NO_PASSPHRASE:
+            if (as_cli_pass_option(&pass, c, optarg, "pack") != 0)
+                return 2;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return 0;
+        default:
+            return as_cli_bad_option("pack", argv, c);
+        }
+    }
+    if (nr == 0)
+        return as_cli_usage("pack", "give at least one recipient with -r (the station's "
+                                    "recipient.pub)");
+    if (keypath == NULL)
+        return as_cli_usage("pack", "give your signing key with -s NGO.key");
+    if (outdir == NULL)
+        return as_cli_usage("pack", "give the output folder with -o OUTDIR");
+    if (optind == argc)
+        return as_cli_usage("pack", "name the files or folders to seal");
+
+    as_error err = {0};
+    as_age_recipient rcpts[AS_MANIFEST_MAX_RECIPIENTS];
+    as_evidence ev = {0};
+    as_mini_seckey *sk = NULL;
+    as_usb_out u;
+    as_seal_result *sr = calloc(1, sizeof *sr);
+    bool created = false, opened = false;
+    int status = 0;
+    memset(&u, 0, sizeof u);
+    if (sr == NULL) {
+        as_fail(&err, AS_ERR_NOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < nr; i++)
+        if (as_recipient_from_arg(&rcpts[i], rargs[i], &err) != 0)
+            goto fail;
+    /* The output folder: new, or existing and empty; never a place with files in it. */
+    int ex = as_path_exists(outdir, &err);
+    if (ex < 0)
+        goto fail;
+    if (ex) {
+        struct stat st;
+        if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            as_fail(&err, AS_ERR_USAGE, "%s exists and is not a folder", outdir);
+            goto fail;
+        }
+        if (as_dir_is_empty(outdir, &err) != 1) {
+            as_error_clear(&err);
+            as_fail(&err, AS_ERR_EXISTS, "%s exists and is not empty; give a new or empty folder",
+                    outdir);
+            goto fail;
+        }
+    }
+    if (as_evidence_collect(&ev, argv + optind, (size_t)(argc - optind), &err) != 0)
+        goto fail;
+    sk = as_keyfile_load_signer(keypath, &pass, &err);
+    if (sk == NULL)
+        goto fail;
+    if (!ex) {
+        if (mkdir(outdir, 0755) != 0) {
+            as_fail_errno(&err, AS_ERR_IO, errno, "cannot create %s", outdir);
+            goto fail;
+        }
+        created = true;
+    }
+    if (as_usb_out_open(&u, outdir, split, ev.total, &err) != 0)
+        goto fail;
+    opened = true;
+    bool tty = as_cli_stderr_is_tty();
+    as_seal_opts so = {.recipients = rcpts,
+                       .nrecipients = nr,
+                       .signer = sk,
+                       .case_id = case_id,
+                       .collector = collector,
+                       .note = note,
+                       .evidence = &ev,
+                       .sink = &u.base,
+                       .progress = tty};
+    as_mini_pubkey pk;
+    char id[AS_MINI_KEYID_STR], fp[AS_FINGERPRINT_STR];
+    as_mini_seckey_public(sk, &pk);
+    as_mini_keyid(pk.keynum, id);
+    as_fingerprint_minisign(&pk, fp);
+    if (as_seal(&so, sr, &err) != 0 ||
+        as_usb_out_finish(&u, sr, (unsigned)redundancy, id, fp, tty, &err) != 0)
+        goto fail;
+
+    char evsize[32], sealed[32];
+    human(evsize, sizeof evsize, ev.total);
+    human(sealed, sizeof sealed, sr->sealed_size);
+    printf("Sealed %zu file%s (%s) for case %s into %s.\n", ev.n, ev.n == 1 ? "" : "s", evsize,
+           case_id, outdir);
+    printf("Bundle id:  %s\n", sr->comment.bundle_id);
+    printf("Sealed:     %s/%s%s (%s), signed by key %s\n", outdir, AS_USB_AGE,
+           split ? ".part*" : "", sealed, id);
+    printf("Parity:     %llu%% (damage up to that share is repaired on import)\n",
+           (unsigned long long)redundancy);
+    if (ev.empty_dirs > 0)
+        printf("Note:       %zu empty folder%s not carried.\n", ev.empty_dirs,
+               ev.empty_dirs == 1 ? " was" : "s were");
+    printf("Carry %s to the court intake station; keep a copy until its signed receipt comes "
+           "back.\n",
+           outdir);
+    goto out;
+fail:
+    if (opened)
+        as_usb_out_abort(&u);
+    if (created || opened)
+        clean_outdir(outdir, created);
+    status = as_cli_fail(&err);
+out:
+    if (opened && status == 0)
+        as_usb_out_abort(&u);
+    as_mini_seckey_free(sk);
+    as_evidence_free(&ev);
+    free(sr);
+    return status;
+}
