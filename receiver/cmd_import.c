@@ -1,5 +1,6 @@
 /* cmd_import.c: airseal-recv import, taking a bundle into the vault. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +97,13 @@ int cmd_import(int argc, char **argv)
                r->comment.bundle_id, r->comment.case_id, (unsigned long long)r->custody_entry);
         printf("Receipt:  %s\n", r->receipt_path);
     } else {
-        printf("%s bundle %s (case %s) from \"%s\" (key %s).\n",
+        /* A key trusted without --name is labelled "key <id>": do not say it twice. */
+        bool unnamed =
+            strncmp(r->signer_label, "key ", 4) == 0 && strcmp(r->signer_label + 4, r->signer) == 0;
+        printf("%s bundle %s (case %s) from %s%s%s (key %s).\n",
                r->status == AS_IMPORT_NEW ? "Imported" : "Finished the interrupted import of",
-               r->comment.bundle_id, r->comment.case_id, r->signer_label, r->signer);
+               r->comment.bundle_id, r->comment.case_id, unnamed ? "an NGO" : "\"",
+               unnamed ? "" : r->signer_label, unnamed ? "" : "\"", r->signer);
         printf("Verified: the NGO signature and %llu file%s (%s) against the signed manifest.\n",
                (unsigned long long)r->comment.files, r->comment.files == 1 ? "" : "s", size);
         if (r->usb.blocks_repaired > 0)

@@ -265,9 +265,10 @@ static int verify_log(const char *target, const char *keyfile, const char *stati
     if (rc == 0) {
         char id[AS_MINI_KEYID_STR];
         as_mini_keyid(a.station.keynum, id);
-        printf("OK: custody log of station %s: %llu entries (%llu imports) chained and signed; "
+        printf("OK: custody log of station %s: %llu entr%s (%llu import%s) chained and signed; "
                "last entry %s.\n",
-               id, (unsigned long long)count, (unsigned long long)a.imports, a.last);
+               id, (unsigned long long)count, count == 1 ? "y" : "ies",
+               (unsigned long long)a.imports, a.imports == 1 ? "" : "s", a.last);
     }
     as_trust_free(&a.trusted);
     return rc;

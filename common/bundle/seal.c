@@ -75,12 +75,18 @@ int as_bundle_comment_parse(as_bundle_comment *c, const char *text, as_error *er
         !as_text_printable(c->case_id, strlen(c->case_id), false) ||
         !as_utf8_valid(c->case_id, strlen(c->case_id)))
         return BAD("bad case: field");
-    if (field(&p, "files:", &v, &n) != 0 ||
-        as_parse_u64(v, n, AS_MANIFEST_MAX_FILES, true, &c->files) != 0)
+    if (field(&p, "files:", &v, &n) != 0 || as_parse_u64(v, n, UINT64_MAX, true, &c->files) != 0)
         return BAD("bad files: field");
-    if (field(&p, "bytes:", &v, &n) != 0 ||
-        as_parse_u64(v, n, AS_MANIFEST_MAX_TOTAL, true, &c->bytes) != 0)
+    if (c->files > AS_MANIFEST_MAX_FILES)
+        return as_fail(err, AS_ERR_LIMIT,
+                       "the bundle declares %llu files, more than the %u allowed",
+                       (unsigned long long)c->files, AS_MANIFEST_MAX_FILES);
+    if (field(&p, "bytes:", &v, &n) != 0 || as_parse_u64(v, n, UINT64_MAX, true, &c->bytes) != 0)
         return BAD("bad bytes: field");
+    if (c->bytes > AS_MANIFEST_MAX_TOTAL)
+        return as_fail(err, AS_ERR_LIMIT,
+                       "the bundle declares %llu bytes of evidence, more than the 4 TiB allowed",
+                       (unsigned long long)c->bytes);
     if (field(&p, "manifest:", &v, &n) != 0 || n != 64 ||
         as_hex_decode(c->manifest_sha256, 32, v, n) != 0)
         return BAD("bad manifest: field");

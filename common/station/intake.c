@@ -105,6 +105,38 @@ static int pick_signature(const as_trust_store *ts, const as_intake_input *in, s
     return as_fail(err, AS_ERR_INCOMPLETE, "no signature for bundle.age");
 }
 
+int as_intake_signer_precheck(as_station *st, const uint8_t *const *sigs, const size_t *lens,
+                              size_t n, as_error *err)
+{
+    as_trust_store ts = {0};
+    char *trust = as_station_path(st, AS_STATION_TRUST, err);
+    if (trust == NULL || as_trust_load(&ts, trust, err) != 0) {
+        free(trust);
+        return -1;
+    }
+    free(trust);
+    char unknown[AS_MINI_KEYID_STR] = "";
+    bool trusted = false, parsed = false;
+    as_mini_sig sig;
+    for (size_t i = 0; i < n && !trusted; i++) {
+        as_error e = {0};
+        if (as_mini_sig_parse(&sig, sigs[i], lens[i], &e) != 0)
+            continue;
+        parsed = true;
+        if (as_trust_find(&ts, sig.keynum) != NULL)
+            trusted = true;
+        else
+            as_mini_keyid(sig.keynum, unknown);
+    }
+    as_trust_free(&ts);
+    if (parsed && !trusted)
+        return as_fail(err, AS_ERR_KEY,
+                       "bundle is signed by key %s, which this station does not trust (add it "
+                       "with 'airseal-recv trust' after checking its fingerprint)",
+                       unknown);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- log lookups */
 
 typedef struct find_import {
@@ -360,13 +392,17 @@ int as_import_usb(as_station *st, char *const *sources, size_t n, bool progress,
     char *sealed = as_path_join(work, "bundle.age", err);
     as_outfile o = {.fd = -1};
     as_intake_input ii = {.work = work, .sealed = sealed, .transport = "usb"};
-    if (in == NULL || sealed == NULL || as_outfile_open(&o, sealed, 0600, err) != 0)
+    if (in == NULL || sealed == NULL)
+        goto out;
+    /* An unknown signer is told before any repair work; the full check follows assembly. */
+    ii.nsigs = as_usb_signatures(in, &ii.sigs, &ii.siglens);
+    if (as_intake_signer_precheck(st, ii.sigs, ii.siglens, ii.nsigs, err) != 0 ||
+        as_outfile_open(&o, sealed, 0600, err) != 0)
         goto out;
     if (as_usb_assemble(in, &o, &r->usb, ii.sha256, ii.prehash, &ii.size, progress, err) != 0 ||
         as_outfile_commit(&o, true, err) != 0)
         goto out;
     as_fault_point("import:assembled");
-    ii.nsigs = as_usb_signatures(in, &ii.sigs, &ii.siglens);
     ii.repaired = r->usb.blocks_repaired;
     rc = as_intake(st, &ii, progress, r, err);
 out:

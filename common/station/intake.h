@@ -58,6 +58,14 @@ typedef struct as_intake_input {
     uint32_t repaired;
 } as_intake_input;
 
+/*
+ * Fails with AS_ERR_KEY, naming the key, when the candidate signatures parse but none is by a
+ * key in the trust store: a cheap early answer before a transport spends time rebuilding the
+ * sealed file. Unparsable or absent signatures pass (as_intake reports them precisely).
+ */
+int as_intake_signer_precheck(as_station *st, const uint8_t *const *sigs, const size_t *lens,
+                              size_t n, as_error *err);
+
 /* Runs steps 1-5 on an unlocked, locked station. */
 int as_intake(as_station *st, const as_intake_input *in, bool progress, as_import_result *r,
               as_error *err);

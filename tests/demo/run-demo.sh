@@ -1,28 +1,62 @@
 #!/usr/bin/env bash
-# make demo: the keys and the stock-tool interop, on a fresh NGO and station in build/demo.
+# make demo: the main job end to end on the sample evidence in tests/demo/evidence, in
+# build/demo. An NGO seals the evidence into a USB bundle; the Court's intake station
+# verifies, decrypts and stores it and signs a receipt; the NGO checks the receipt; an auditor
+# checks everything with public keys and stock tools.
 set -euo pipefail
 BUILD=$(cd "${1:-build/release}" && pwd)
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DEMO=$ROOT/build/demo
 rm -rf "$DEMO" && mkdir -p "$DEMO" && cd "$DEMO"
 PATH=$BUILD:$PATH
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' off=$'\033[0m'; else bold='' off=''; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
+run() { printf '$'; printf ' %q' "$@"; printf '\n'; "$@"; }
 
-step "The NGO makes its signing key (no passphrase for the demo)"
-airseal-send keygen -o ngo --no-passphrase
-step "The Court sets up its intake station"
-airseal-recv init station --no-passphrase
-step "After a phone call comparing fingerprints, the station trusts the NGO key"
-airseal-recv trust station add ngo.pub --name "Demo field NGO" --yes
-airseal-recv trust station list
-step "Stock tools work with these keys: age encrypts to the station, age decrypts with it"
-printf 'witness statement, demo\n' > note.txt
-age -r "$(cat station/recipient.pub)" -o note.txt.age note.txt
-age -d -i station/identity.txt note.txt.age
-step "Stock minisign signs with the NGO key and verifies with its public key"
-minisign -S -s ngo.key -m note.txt.age < /dev/null > /dev/null
-minisign -V -H -p ngo.pub -m note.txt.age
-step "The custody log so far"
-cat station/custody.log
+cp -r "$ROOT/tests/demo/evidence" evidence
+step "1. The NGO makes its signing key (no passphrase for the demo; in the field, use one)"
+run airseal-send keygen -o ngo --no-passphrase
+
+step "2. The Court sets up its air-gapped intake station"
+run airseal-recv init station --no-passphrase
+
+step "3. After a phone call comparing fingerprints, the station trusts the NGO key"
+run airseal-recv trust station add ngo.pub --name "Demo field NGO" --yes
+
+step "4. The NGO seals the evidence for the station, ready for a USB stick"
+run find evidence -type f
+run airseal-send pack -r station/recipient.pub -s ngo.key -o usb-stick --case "ICC-DEMO/01" \
+    --collector "Field team 3" --note "sample evidence, fictional" evidence
+run ls -l usb-stick
+
+step "5. Anyone can check the NGO signature with stock minisign (no secret needed)"
+run minisign -V -p ngo.pub -m usb-stick/bundle.age
+
+step "6. On the way, the stick is damaged: 1000 bytes in the middle of bundle.age are overwritten"
+run dd if=/dev/urandom of=usb-stick/bundle.age bs=1 seek=12388 count=1000 conv=notrunc status=none
+run minisign -V -q -p ngo.pub -m usb-stick/bundle.age || echo "(stock minisign sees the damage)"
+
+step "7. The intake station imports it: signature, repair, decryption, checks, vault, receipt, log"
+run airseal-recv import station usb-stick
+
+step "8. Importing the same stick again changes nothing"
+run airseal-recv import station usb-stick
+
+step "9. The NGO checks the receipt the station signed (text, and the photographed QR code)"
+receipt=$(ls station/receipts/*.receipt)
+run cat "$receipt"
+run airseal-send verify-receipt -p station/station.pub "$receipt"
+run airseal-send verify-receipt -p station/station.pub "$receipt.png"
+
+step "10. An auditor checks the custody log and the vault entry with public keys only"
+run airseal-recv verify -p station/station.pub station/custody.log
+entry=$(ls -d station/vault/*/*)
+run airseal-recv verify -p ngo.pub "$entry"
+run diff -r evidence "$entry/evidence/evidence"
+echo "The evidence in the vault is identical to what the NGO sealed."
+
+step "11. And with stock age and tar, the station's identity opens the original sealed file"
+run sh -c "age -d -i station/identity.txt '$entry/bundle.age' | tar -t"
+
 echo
 echo "Demo files are in $DEMO"

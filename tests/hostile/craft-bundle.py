@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Builds hostile but validly signed and encrypted bundles for the import tests.
+
+    craft-bundle.py CASE OUTDIR NGO RECIPIENT [MANIFEST_RECIPIENT]
+
+writes OUTDIR/bundle.age and OUTDIR/bundle.age.minisig: a tar archive crafted for the attack
+CASE, whose manifest and outer signature are made with stock minisign by the key pair NGO
+(NGO.key unencrypted, NGO.pub) and whose encryption is stock age to RECIPIENT. Everything a
+signer can do is done right, so the import must catch the attack in the archive itself.
+The cases are listed in CASES below; `craft-bundle.py --list` prints their names.
+MANIFEST_RECIPIENT, when given, is the recipient the signed manifest names instead of
+RECIPIENT (a bundle re-encrypted for a station it was not sealed for).
+"""
+import hashlib
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+
+GOOD = b"witness statement\n"
+
+
+def sha(b):
+    return hashlib.sha256(b).hexdigest()
+
+
+def manifest(bundle, keyid, recipient, files, case="hostile"):
+    """files: list of (path, size, sha256hex), written in the given order."""
+    head = [
+        "airseal-manifest v1",
+        "bundle: " + bundle,
+        "case: " + case,
+        "created: " + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "sender: " + keyid,
+        "recipient: " + recipient,
+        "files: %d" % len(files),
+        "bytes: %d" % sum(f[1] for f in files),
+        "",
+    ]
+    lines = [h + "\n" for h in head]
+    lines += ["%s %d %s\n" % (d, s, p) for p, s, d in files]
+    return "".join(lines).encode("utf-8", "surrogateescape")
+
+
+def member(tar, name, data=b"", kind=tarfile.REGTYPE, link="", size=None):
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    info.mode = 0o644
+    info.mtime = 1700000000
+    info.linkname = link
+    info.size = len(data) if size is None else size
+    if size is not None:
+        # a header that declares more than the data that follows it
+        raw = info.tobuf(tar.format, tar.encoding, tar.errors) + data
+        tar.fileobj.write(raw)
+        tar.offset += len(raw)
+    elif kind == tarfile.REGTYPE:
+        tar.addfile(info, io.BytesIO(data))
+    else:
+        info.size = 0
+        tar.addfile(info)
+
+
+def listed(*pairs):
+    return [(p, len(d), sha(d)) for p, d in pairs]
+
+
+# Each case: (manifest file list, function adding the evidence entries, tar format).
+# The manifest and its signature are always the first two entries unless a case says so.
+def plain(*pairs):
+    def add(t):
+        for p, d in pairs:
+            member(t, "evidence/" + p, d)
+    return add
+
+
+CASES = {
+    # the control: a well-formed bundle that must import
+    "good": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD))),
+    "absolute-path": (listed(("a.txt", GOOD)),
+                      lambda t: (member(t, "evidence/a.txt", GOOD), member(t, "/tmp/airseal-evil", GOOD))),
+    "dotdot": (listed(("a.txt", GOOD)),
+               lambda t: (member(t, "evidence/a.txt", GOOD), member(t, "evidence/../../evil", GOOD))),
+    "dotdot-listed": ([("x/../../evil", len(GOOD), sha(GOOD))], plain(("x/../../evil", GOOD))),
+    "symlink": (listed(("a.txt", GOOD)),
+                lambda t: member(t, "evidence/a.txt", kind=tarfile.SYMTYPE, link="/etc/passwd")),
+    "hardlink": (listed(("a.txt", GOOD), ("b.txt", GOOD)),
+                 lambda t: (member(t, "evidence/a.txt", GOOD),
+                            member(t, "evidence/b.txt", kind=tarfile.LNKTYPE, link="evidence/a.txt"))),
+    "device": (listed(("a.txt", GOOD)),
+               lambda t: member(t, "evidence/a.txt", kind=tarfile.CHRTYPE)),
+    "fifo": (listed(("a.txt", GOOD)),
+             lambda t: member(t, "evidence/a.txt", kind=tarfile.FIFOTYPE)),
+    "duplicate": (listed(("a.txt", GOOD)),
+                  lambda t: (member(t, "evidence/a.txt", GOOD), member(t, "evidence/a.txt", GOOD))),
+    "case-collision": (listed(("Witness.txt", GOOD), ("witness.txt", GOOD)),
+                       plain(("Witness.txt", GOOD), ("witness.txt", GOOD))),
+    "case-collision-unicode": (listed(("ÉTÉ.txt", GOOD), ("été.txt", GOOD)),
+                               plain(("ÉTÉ.txt", GOOD), ("été.txt", GOOD))),
+    "invalid-utf8": (listed(("a.txt", GOOD)),
+                     lambda t: (member(t, "evidence/a.txt", GOOD),
+                                member(t, "evidence/bad\udcff.txt", GOOD))),
+    "control-char": ([("bad\x01name", len(GOOD), sha(GOOD))], plain(("bad\x01name", GOOD))),
+    "not-in-manifest": (listed(("a.txt", GOOD)),
+                        plain(("a.txt", GOOD), ("extra.txt", GOOD))),
+    "missing-entry": (listed(("a.txt", GOOD), ("b.txt", GOOD)), plain(("a.txt", GOOD))),
+    "size-mismatch": ([("a.txt", len(GOOD) + 5, sha(GOOD))], plain(("a.txt", GOOD))),
+    "hash-mismatch": ([("a.txt", len(GOOD), sha(b"another text....\n\n"))], plain(("a.txt", GOOD))),
+    "outside-evidence": (listed(("a.txt", GOOD)),
+                         lambda t: (member(t, "evidence/a.txt", GOOD), member(t, "README", GOOD))),
+    "long-path": ([("d/" * 2047 + "x", len(GOOD), sha(GOOD))], plain(("d/" * 2047 + "x", GOOD))),
+    "long-path-unlisted": (listed(("a.txt", GOOD)),
+                           lambda t: (member(t, "evidence/a.txt", GOOD),
+                                      member(t, "evidence/" + "d/" * 2047 + "x", GOOD))),
+    "file-and-folder": (listed(("a", GOOD), ("a/b", GOOD)), plain(("a", GOOD), ("a/b", GOOD))),
+    "too-many-files": ([("f%06d" % i, 0, sha(b"")) for i in range(50001)],
+                       lambda t: None),
+    "huge-declared": ([("big", 4 << 30, sha(b""))],
+                      lambda t: member(t, "evidence/big", b"x" * 1024, size=4 << 30)),
+    "manifest-not-first": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD))),
+    "unlisted-folder": (listed(("a.txt", GOOD)),
+                        lambda t: (member(t, "evidence/a.txt", GOOD),
+                                   member(t, "evidence/empty", kind=tarfile.DIRTYPE))),
+}
+
+
+def main():
+    if sys.argv[1:] == ["--list"]:
+        print("\n".join(CASES))
+        return
+    case, outdir, ngo, recipient = sys.argv[1:5]
+    listed_recipient = sys.argv[5] if len(sys.argv) > 5 else recipient
+    files, add = CASES[case]
+    with open(ngo + ".pub") as f:
+        keyid = f.readline().split()[-1]
+    bundle = os.urandom(16).hex()
+    text = manifest(bundle, keyid, listed_recipient, files)
+    os.makedirs(outdir, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        mpath = os.path.join(tmp, "manifest.txt")
+        with open(mpath, "wb") as f:
+            f.write(text)
+        subprocess.run(["minisign", "-S", "-s", ngo + ".key", "-m", mpath, "-t",
+                        "airseal-manifest v1 bundle:" + bundle],
+                       check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        with open(mpath + ".minisig", "rb") as f:
+            sig = f.read()
+        fmt = tarfile.GNU_FORMAT if case == "invalid-utf8" else tarfile.PAX_FORMAT
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=fmt) as t:
+            if case == "manifest-not-first":
+                add(t)
+            member(t, "manifest.txt", text)
+            member(t, "manifest.txt.minisig", sig)
+            if case != "manifest-not-first":
+                add(t)
+        raw = buf.getvalue()
+        if case == "huge-declared":
+            # keep the declared size in the header but cut the data after 1 KiB
+            cut = raw.find(b"x" * 1024) + 1024
+            raw = raw[:cut]
+        out = os.path.join(outdir, "bundle.age")
+        subprocess.run(["age", "-r", recipient, "-o", out], input=raw, check=True)
+        total = sum(f[1] for f in files)
+        comment = "airseal-bundle v1 bundle:%s case:hostile files:%d bytes:%d manifest:%s" % (
+            bundle, len(files), total, sha(text))
+        subprocess.run(["minisign", "-S", "-s", ngo + ".key", "-m", out, "-t", comment],
+                       check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    main()

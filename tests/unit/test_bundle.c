@@ -1,0 +1,186 @@
+/* test_bundle.c: manifest rules, evidence paths, the outer trusted comment, vault names. */
+#include "helpers.h"
+
+#include <stdio.h>
+
+#include "common/bundle/bundle.h"
+#include "common/bundle/manifest.h"
+#include "common/core/text.h"
+#include "common/station/vault.h"
+
+static const char good_head[] =
+    "airseal-manifest v1\n"
+    "bundle: 0123456789abcdef0123456789abcdef\n"
+    "case: ICC-01/04 test\n"
+    "collector: J. Doe\n"
+    "note: first batch\n"
+    "created: 2026-11-23T10:00:00Z\n"
+    "tool: airseal 0.1.0\n"
+    "sender: 42950ED59C1E537C\n"
+    "recipient: age16pth3nlw4cg4th8dd90fc86w0a55udeseyqqczjqmqrkzn36e90sje069w\n";
+
+static char *manifest_with(const char *counts, const char *files)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf, "%s%s\n%s", good_head, counts, files);
+    return buf;
+}
+
+#define H64 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+static void manifest_roundtrip(void **state)
+{
+    (void)state;
+    const char *text = manifest_with("files: 3\nbytes: 5\n", H64 " 0 a/b.txt\n" H64
+                                                            " 2 a/t\xc3\xa9moin.txt\n" H64
+                                                            " 3 z.bin\n");
+    as_manifest m;
+    as_error err = {0};
+    assert_int_equal(as_manifest_parse(&m, (const uint8_t *)text, strlen(text), &err), 0);
+    assert_int_equal(m.nfiles, 3);
+    assert_int_equal(m.total_bytes, 5);
+    assert_string_equal(m.case_id, "ICC-01/04 test");
+    assert_non_null(as_manifest_find(&m, "a/t\xc3\xa9moin.txt"));
+    assert_null(as_manifest_find(&m, "a/T\xc3\xa9moin.txt"));
+    as_buf out;
+    as_buf_init(&out, 1 << 20);
+    assert_int_equal(as_manifest_format(&m, &out, &err), 0);
+    assert_int_equal(out.len, strlen(text));
+    assert_memory_equal(out.data, text, out.len);
+    as_buf_free(&out);
+    as_manifest_free(&m);
+}
+
+static void manifest_rejections(void **state)
+{
+    (void)state;
+    struct {
+        const char *counts, *files, *why;
+    } bad[] = {
+        {"files: 2\nbytes: 0\n", H64 " 0 b\n" H64 " 0 a\n", "not sorted"},
+        {"files: 2\nbytes: 0\n", H64 " 0 a\n" H64 " 0 a\n", "twice"},
+        {"files: 2\nbytes: 0\n", H64 " 0 A.txt\n" H64 " 0 a.txt\n", "case"},
+        {"files: 2\nbytes: 0\n", H64 " 0 \xc3\x89t\xc3\xa9\n" H64 " 0 \xc3\xa9t\xc3\xa9\n", "case"},
+        {"files: 2\nbytes: 0\n", H64 " 0 a\n" H64 " 0 a/b\n", "folder"},
+        {"files: 1\nbytes: 0\n", H64 " 0 ../etc/passwd\n", ".."},
+        {"files: 1\nbytes: 0\n", H64 " 0 /etc/passwd\n", "absolute"},
+        {"files: 1\nbytes: 0\n", H64 " 0 a//b\n", "empty path component"},
+        {"files: 1\nbytes: 0\n", H64 " 0 a\\b\n", "backslash"},
+        {"files: 1\nbytes: 0\n", H64 " 0 bad\xff\n", "UTF-8"},
+        {"files: 1\nbytes: 0\n", H64 " 0 ctl\x1b[m\n", "control"},
+        {"files: 1\nbytes: 1\n", H64 " 0 a\n", "add up"},
+        {"files: 2\nbytes: 0\n", H64 " 0 a\n", "header says"},
+        {"files: 1\nbytes: 0\n", H64 " 0 a\n" H64 " 0 b\n", "more files"},
+        {"files: 1\nbytes: 0\n", "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855 0 a\n",
+         "lower-case"},
+        {"files: 1\nbytes: 0\n", H64 " 01 a\n", "expected"},
+        {"files: 1\nbytes: 0\nextra: x\n", H64 " 0 a\n", "unknown manifest header"},
+        {"files: 60000\nbytes: 0\n", "", "files:"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *text = manifest_with(bad[i].counts, bad[i].files);
+        as_manifest m;
+        as_error err = {0};
+        if (as_manifest_parse(&m, (const uint8_t *)text, strlen(text), &err) == 0)
+            fail_msg("case %zu (%s) was accepted", i, bad[i].why);
+        if (strstr(err.msg, bad[i].why) == NULL)
+            fail_msg("case %zu: expected '%s' in: %s", i, bad[i].why, err.msg);
+    }
+    /* header problems */
+    const char *headers[] = {
+        "airseal-manifest v2\n",
+        "airseal-manifest v1\nbundle: 0123\n\n",
+        "airseal-manifest v1\ncase: x\n\n",
+    };
+    for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
+        as_manifest m;
+        as_error err = {0};
+        assert_int_equal(as_manifest_parse(&m, (const uint8_t *)headers[i], strlen(headers[i]),
+                                           &err),
+                         -1);
+    }
+}
+
+static void evidence_paths(void **state)
+{
+    (void)state;
+    const char *ok[] = {"a", "a/b/c.txt", "t\xc3\xa9moin.jpg", "with space.doc", ".hidden"};
+    const char *bad[] = {"", "/a", "a/", "a/../b", "./a", "a/./b", "..", "a\\b",
+                         "a\nb", "\xc3", "a\x7f"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        as_error err = {0};
+        assert_int_equal(as_evidence_path_check(ok[i], strlen(ok[i]), &err), 0);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        as_error err = {0};
+        assert_int_equal(as_evidence_path_check(bad[i], strlen(bad[i]), &err), -1);
+    }
+    char longname[300];
+    memset(longname, 'x', 256);
+    longname[256] = '\0';
+    as_error err = {0};
+    assert_int_equal(as_evidence_path_check(longname, 256, &err), -1);
+    char longpath[1100];
+    for (int i = 0; i < 1099; i++)
+        longpath[i] = i % 10 == 9 ? '/' : 'a';
+    longpath[1099] = '\0';
+    assert_int_equal(as_evidence_path_check(longpath, 1099, &err), -1);
+}
+
+static void trusted_comment(void **state)
+{
+    (void)state;
+    as_bundle_comment c = {0}, back;
+    as_error err = {0};
+    char text[AS_MINI_TRUSTED_MAX];
+    snprintf(c.bundle_id, sizeof c.bundle_id, "0123456789abcdef0123456789abcdef");
+    snprintf(c.case_id, sizeof c.case_id, "ICC-01/04 fi\xc3\xa8le");
+    c.files = 12;
+    c.bytes = 3456789;
+    fill_seeded(c.manifest_sha256, 32, 5);
+    assert_int_equal(as_bundle_comment_format(text, sizeof text, &c, &err), 0);
+    assert_null(strchr(text, '\t'));
+    assert_non_null(strstr(text, "case:ICC-01/04%20fi%C3%A8le "));
+    assert_int_equal(as_bundle_comment_parse(&back, text, &err), 0);
+    assert_memory_equal(&back, &c, sizeof c);
+    const char *bad[] = {
+        "timestamp:1 file:x hashed",
+        "airseal-bundle v1 bundle:0123 case:x files:1 bytes:1 manifest:00",
+        "airseal-bundle v1 bundle:0123456789abcdef0123456789abcdef case:x files:1 bytes:1 "
+        "manifest:" H64 " extra:1",
+        "airseal-bundle v1 bundle:0123456789ABCDEF0123456789abcdef case:x files:1 bytes:1 "
+        "manifest:" H64,
+        "airseal-bundle v1 bundle:0123456789abcdef0123456789abcdef case:%0A files:1 bytes:1 "
+        "manifest:" H64,
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        as_error_clear(&err);
+        assert_int_equal(as_bundle_comment_parse(&back, bad[i], &err), -1);
+        assert_int_equal(err.code, AS_ERR_REJECTED);
+    }
+}
+
+static void vault_case_names(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    char *s = as_vault_case_dir("ICC-01/04", &err);
+    assert_string_equal(s, "ICC-01%2F04");
+    free(s);
+    s = as_vault_case_dir("..", &err);
+    assert_string_equal(s, "%2E.");
+    free(s);
+    s = as_vault_case_dir(".hidden case", &err);
+    assert_string_equal(s, "%2Ehidden%20case");
+    free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(manifest_roundtrip), cmocka_unit_test(manifest_rejections),
+        cmocka_unit_test(evidence_paths),     cmocka_unit_test(trusted_comment),
+        cmocka_unit_test(vault_case_names),
+    };
+    return cmocka_run_group_tests(tests, crypto_setup, NULL);
+}
