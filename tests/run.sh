@@ -15,7 +15,7 @@ rm -rf "$LOGS" && mkdir -p "$LOGS"
 
 export AIRSEAL_ROOT=$ROOT
 export AIRSEAL_BUILD=$BUILD
-export AIRSEAL_VECTORS=${AIRSEAL_VECTORS:-$ROOT/../shared/vectors}
+export AIRSEAL_VECTORS=${AIRSEAL_VECTORS:-$ROOT/tests/vectors}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}

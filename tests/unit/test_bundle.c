@@ -31,9 +31,8 @@ static char *manifest_with(const char *counts, const char *files)
 static void manifest_roundtrip(void **state)
 {
     (void)state;
-    const char *text = manifest_with("files: 3\nbytes: 5\n", H64 " 0 a/b.txt\n" H64
-                                                            " 2 a/t\xc3\xa9moin.txt\n" H64
-                                                            " 3 z.bin\n");
+    const char *text = manifest_with(
+        "files: 3\nbytes: 5\n", H64 " 0 a/b.txt\n" H64 " 2 a/t\xc3\xa9moin.txt\n" H64 " 3 z.bin\n");
     as_manifest m;
     as_error err = {0};
     assert_int_equal(as_manifest_parse(&m, (const uint8_t *)text, strlen(text), &err), 0);
@@ -71,8 +70,8 @@ static void manifest_rejections(void **state)
         {"files: 1\nbytes: 1\n", H64 " 0 a\n", "add up"},
         {"files: 2\nbytes: 0\n", H64 " 0 a\n", "header says"},
         {"files: 1\nbytes: 0\n", H64 " 0 a\n" H64 " 0 b\n", "more files"},
-        {"files: 1\nbytes: 0\n", "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855 0 a\n",
-         "lower-case"},
+        {"files: 1\nbytes: 0\n",
+         "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855 0 a\n", "lower-case"},
         {"files: 1\nbytes: 0\n", H64 " 01 a\n", "expected"},
         {"files: 1\nbytes: 0\nextra: x\n", H64 " 0 a\n", "unknown manifest header"},
         {"files: 60000\nbytes: 0\n", "", "files:"},
@@ -95,9 +94,8 @@ static void manifest_rejections(void **state)
     for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
         as_manifest m;
         as_error err = {0};
-        assert_int_equal(as_manifest_parse(&m, (const uint8_t *)headers[i], strlen(headers[i]),
-                                           &err),
-                         -1);
+        assert_int_equal(
+            as_manifest_parse(&m, (const uint8_t *)headers[i], strlen(headers[i]), &err), -1);
     }
 }
 
@@ -105,8 +103,8 @@ static void evidence_paths(void **state)
 {
     (void)state;
     const char *ok[] = {"a", "a/b/c.txt", "t\xc3\xa9moin.jpg", "with space.doc", ".hidden"};
-    const char *bad[] = {"", "/a", "a/", "a/../b", "./a", "a/./b", "..", "a\\b",
-                         "a\nb", "\xc3", "a\x7f"};
+    const char *bad[] = {"",   "/a",   "a/",   "a/../b", "./a",  "a/./b",
+                         "..", "a\\b", "a\nb", "\xc3",   "a\x7f"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         as_error err = {0};
         assert_int_equal(as_evidence_path_check(ok[i], strlen(ok[i]), &err), 0);

@@ -171,8 +171,11 @@ static void burst_repair(void **state)
     memobj o = {&l, seeded_alloc(size + l.block, 7), calloc(l.m_total, l.block)};
     uint8_t *orig = malloc(size);
     memcpy(orig, o.data, size);
-    as_ec_io io = {.ctx = &o, .read_data = m_read_data, .write_data = m_write_data,
-                   .read_parity = m_read_parity, .write_parity = m_write_parity};
+    as_ec_io io = {.ctx = &o,
+                   .read_data = m_read_data,
+                   .write_data = m_write_data,
+                   .read_parity = m_read_parity,
+                   .write_parity = m_write_parity};
     assert_int_equal(as_ec_encode(&l, &io, &err), 0);
     bool *dok = malloc(l.k_total), *pok = malloc(l.m_total);
     memset(pok, 1, l.m_total);

@@ -54,7 +54,10 @@ static void index_roundtrip_and_damage(void **state)
     ix.parity_hash = calloc(ix.layout.m_total, AS_BLOCK_HASH);
     fill_seeded((uint8_t *)ix.data_hash, (size_t)ix.layout.k_total * AS_BLOCK_HASH, 2);
     fill_seeded((uint8_t *)ix.parity_hash, (size_t)ix.layout.m_total * AS_BLOCK_HASH, 4);
-    as_usb_part_ref part = {.object = "bundle.parity", .index = 1, .count = 1, .offset = 0,
+    as_usb_part_ref part = {.object = "bundle.parity",
+                            .index = 1,
+                            .count = 1,
+                            .offset = 0,
                             .length = (uint64_t)ix.layout.m_total * 4096};
     ix.parts = &part;
     ix.nparts = 1;
