@@ -37,7 +37,7 @@ TEST_PKGS := cmocka zlib
 DEB_PACKAGES := build-essential pkg-config libsodium-dev libarchive-dev nettle-dev \
 	libqrencode-dev libpng-dev libzbar-dev libisal-dev libcairo2-dev libjpeg-dev zlib1g-dev \
 	libcmocka-dev age minisign zbar-tools qrencode imagemagick poppler-utils chromium \
-	clang clang-format valgrind python3 util-linux tar groff man-db file xxd bsdextrautils
+	clang clang-format valgrind python3 util-linux tar groff man-db file xxd bsdextrautils time bc
 
 BUILD ?= build/release
 SANITIZE ?= 0
@@ -70,8 +70,8 @@ PKG_LIBS = $(shell pkg-config --libs $(LIB_PKGS)) -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS))
 TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 
-CFLAGS_ALL = $(CSTD) $(WARN) $(WERROR) $(OPT) $(HARDEN) $(CPPFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
-LDFLAGS_ALL = $(HARDEN_LD) $(LDFLAGS)
+CFLAGS_ALL = $(CSTD) $(WARN) $(WERROR) $(OPT) $(HARDEN) -pthread $(CPPFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(HARDEN_LD) -pthread $(LDFLAGS)
 
 LIB_SRC := $(sort $(wildcard common/*/*.c))
 SEND_SRC := $(sort $(wildcard sender/*.c))

@@ -13,43 +13,83 @@
 
 static const char help[] =
     "usage: airseal-recv import STATION SOURCE... [--passphrase-file FILE]\n"
+    "       airseal-recv import STATION --camera /dev/videoN [--passphrase-file FILE]\n"
     "\n"
     "Imports one bundle into the station's vault. SOURCE is a bundle folder (from a USB\n"
     "stick), several folders holding its parts, or bundle.age itself (its signature beside\n"
-    "it). Nothing is decrypted before the NGO's signature verifies against the trust store;\n"
+    "it); or QR frames: PNG or JPEG images, or folders of them (scans, photos, screenshots),\n"
+    "in any order. With --camera, frames are read from a camera filming the NGO's screen\n"
+    "until the bundle is complete (Ctrl-C stops). Frames of an incomplete scan are kept in\n"
+    "STATION/scan-cache: rescanning only the frames named completes the import.\n"
+    "Nothing is decrypted before the NGO's signature verifies against the trust store;\n"
     "damaged or missing blocks are repaired from parity; every file is checked against the\n"
     "signed manifest. The station then signs a receipt for the NGO and extends the custody\n"
     "log. Importing a bundle that is already in the vault changes nothing.\n"
     "\n"
+    "  --camera DEVICE          read QR frames from a V4L2 camera (/dev/video0)\n"
     "  --passphrase-file FILE   read the station passphrase from FILE's first line\n"
     "  -h, --help               this help\n"
     "\n"
     "Exit status: 0 imported (or already there), 1 rejected (the reason is printed),\n"
     "2 usage error, 3 system error (disk full, I/O).\n";
 
-static void human(char *out, size_t cap, uint64_t n)
+enum {
+    OPT_CAMERA = AS_OPT_FIRST_VERB_OPTION
+};
+
+/* QR frames when any source is an image (or a folder holding images and no bundle file). */
+static bool sources_are_frames(char *const *src, size_t n)
 {
-    const char *u[] = {"bytes", "kB", "MB", "GB", "TB"};
-    double v = (double)n;
-    int i = 0;
-    while (v >= 1000 && i < 4) {
-        v /= 1000;
-        i++;
+    as_error e = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (as_scan_is_image(src[i]))
+            return true;
+        char **paths = NULL;
+        long k = as_scan_list_images(&src[i], 1, &paths, &e);
+        as_scan_free_list(paths, k > 0 ? (size_t)k : 0);
+        as_error_clear(&e);
+        if (k > 0)
+            return true;
     }
-    if (i == 0)
-        snprintf(out, cap, "%llu bytes", (unsigned long long)n);
-    else
-        snprintf(out, cap, "%.1f %s", v, u[i]);
+    return false;
+}
+
+static void print_frames(const as_import_result *r)
+{
+    printf("Frames:   %llu image%s read, %llu QR code%s: %llu new block%s",
+           (unsigned long long)r->qr.scan.images, r->qr.scan.images == 1 ? "" : "s",
+           (unsigned long long)r->qr.frames, r->qr.frames == 1 ? "" : "s",
+           (unsigned long long)r->qr.added, r->qr.added == 1 ? "" : "s");
+    if (r->qr.from_cache)
+        printf(", %llu from earlier scans", (unsigned long long)r->qr.from_cache);
+    if (r->qr.duplicates)
+        printf(", %llu duplicate%s", (unsigned long long)r->qr.duplicates,
+               r->qr.duplicates == 1 ? "" : "s");
+    if (r->qr.conflicts)
+        printf(", %llu conflicting (dropped)", (unsigned long long)r->qr.conflicts);
+    if (r->qr.corrupt)
+        printf(", %llu corrupt", (unsigned long long)r->qr.corrupt);
+    if (r->qr.other_bundles)
+        printf(", %llu of another bundle (ignored)", (unsigned long long)r->qr.other_bundles);
+    if (r->qr.scan.unreadable)
+        printf(", %llu unreadable image%s", (unsigned long long)r->qr.scan.unreadable,
+               r->qr.scan.unreadable == 1 ? "" : "s");
+    if (r->qr.scan.no_code)
+        printf(", %llu image%s without a code", (unsigned long long)r->qr.scan.no_code,
+               r->qr.scan.no_code == 1 ? "" : "s");
+    printf(" (%u data blocks needed of %u).\n", r->qr.data_blocks, r->qr.total_blocks);
 }
 
 int cmd_import(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"passphrase-file", required_argument, NULL, AS_OPT_PASSPHRASE_FILE},
+        {"camera", required_argument, NULL, OPT_CAMERA},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     as_pass_source src = {AS_PASS_PROMPT, NULL};
+    const char *camera = NULL;
     int c;
     optind = 0;
     opterr = 0;
@@ -62,12 +102,17 @@ int cmd_import(int argc, char **argv)
             if (as_cli_pass_option(&src, c, optarg, "import") != 0)
                 return 2;
             break;
+        case OPT_CAMERA:
+            camera = optarg;
+            break;
         default:
             return as_cli_bad_option("import", argv, c);
         }
     }
-    if (argc - optind < 2)
+    if (camera == NULL && argc - optind < 2)
         return as_cli_usage("import", "expected STATION and at least one SOURCE");
+    if (camera != NULL && argc - optind != 1)
+        return as_cli_usage("import", "with --camera, give only STATION");
     const char *dir = argv[optind];
     as_error err = {0};
     as_station st;
@@ -79,9 +124,13 @@ int cmd_import(int argc, char **argv)
         return as_cli_fail(&err);
     }
     int lock = as_station_lock(&st, &err);
+    char *const *sources = argv + optind + 1;
+    size_t nsources = (size_t)(argc - optind - 1);
+    bool qr = camera != NULL || sources_are_frames(sources, nsources);
+    bool tty = as_cli_stderr_is_tty();
     int rc = lock < 0 ? -1
-                      : as_import_usb(&st, argv + optind + 1, (size_t)(argc - optind - 1),
-                                      as_cli_stderr_is_tty(), r, &err);
+             : qr     ? as_import_qr(&st, sources, nsources, camera, tty, r, &err)
+                      : as_import_usb(&st, sources, nsources, tty, r, &err);
     if (lock >= 0)
         close(lock);
     if (rc != 0) {
@@ -90,7 +139,7 @@ int cmd_import(int argc, char **argv)
         return as_cli_fail(&err);
     }
     char size[32];
-    human(size, sizeof size, r->comment.bytes);
+    as_human_size(size, sizeof size, r->comment.bytes);
     if (r->status == AS_IMPORT_ALREADY) {
         printf("Bundle %s (case %s) is already in the vault (custody log entry %llu); nothing "
                "changed.\n",
@@ -106,7 +155,12 @@ int cmd_import(int argc, char **argv)
                unnamed ? "" : r->signer_label, unnamed ? "" : "\"", r->signer);
         printf("Verified: the NGO signature and %llu file%s (%s) against the signed manifest.\n",
                (unsigned long long)r->comment.files, r->comment.files == 1 ? "" : "s", size);
-        if (r->usb.blocks_repaired > 0)
+        if (qr)
+            print_frames(r);
+        if (qr && r->repaired > 0)
+            printf("Repaired: %u missing or damaged frame%s from parity.\n", r->repaired,
+                   r->repaired == 1 ? "" : "s");
+        if (!qr && r->usb.blocks_repaired > 0)
             printf("Repaired: %u damaged or missing block%s of bundle.age from parity.\n",
                    r->usb.blocks_repaired, r->usb.blocks_repaired == 1 ? "" : "s");
         printf("Vault:    %s\n", r->vault_path);

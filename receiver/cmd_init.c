@@ -84,7 +84,8 @@ int cmd_init(int argc, char **argv)
            st.protected_at_rest ? "encrypted with your passphrase" : "NOT encrypted");
     printf("Station id:        %s\n", st.id);
     printf("Encrypt to:        %s\n", rcpt);
-    printf("  fingerprint:     %s   (%s/recipient.pub)\n", fp_rcpt, dir);
+    printf("  fingerprint:     %s   (%s/recipient.pub; as a QR code: recipient.png)\n", fp_rcpt,
+           dir);
     printf("Receipts signed by key %s\n", st.id);
     printf("  fingerprint:     %s   (%s/station.pub)\n", fp_sign, dir);
     printf("Give NGOs recipient.pub and station.pub, and read them both fingerprints over the "

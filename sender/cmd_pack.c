@@ -50,37 +50,6 @@ enum {
 };
 
 /* Removes what pack created in outdir after a failure. */
-static void clean_outdir(const char *outdir, bool created)
-{
-    if (created) {
-        as_remove_tree(outdir, NULL);
-        return;
-    }
-    static const char *names[] = {AS_USB_AGE, AS_USB_SIG, AS_USB_PARITY, AS_USB_INDEX,
-                                  AS_USB_README};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        char *p = as_path_join(outdir, names[i], NULL);
-        if (p != NULL)
-            unlink(p);
-        free(p);
-    }
-}
-
-static void human(char *out, size_t cap, uint64_t n)
-{
-    const char *u[] = {"bytes", "kB", "MB", "GB", "TB"};
-    double v = (double)n;
-    int i = 0;
-    while (v >= 1000 && i < 4) {
-        v /= 1000;
-        i++;
-    }
-    if (i == 0)
-        snprintf(out, cap, "%llu bytes", (unsigned long long)n);
-    else
-        snprintf(out, cap, "%.1f %s", v, u[i]);
-}
-
 int cmd_pack(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -179,30 +148,17 @@ int cmd_pack(int argc, char **argv)
     if (ex < 0)
         goto fail;
     if (ex) {
-        struct stat st;
-        if (stat(outdir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            as_fail(&err, AS_ERR_USAGE, "%s exists and is not a folder", outdir);
+        bool unused;
+        if (as_outdir_prepare(outdir, &unused, &err) != 0)
             goto fail;
-        }
-        if (as_dir_is_empty(outdir, &err) != 1) {
-            as_error_clear(&err);
-            as_fail(&err, AS_ERR_EXISTS, "%s exists and is not empty; give a new or empty folder",
-                    outdir);
-            goto fail;
-        }
     }
     if (as_evidence_collect(&ev, argv + optind, (size_t)(argc - optind), &err) != 0)
         goto fail;
     sk = as_keyfile_load_signer(keypath, &pass, &err);
     if (sk == NULL)
         goto fail;
-    if (!ex) {
-        if (mkdir(outdir, 0755) != 0) {
-            as_fail_errno(&err, AS_ERR_IO, errno, "cannot create %s", outdir);
-            goto fail;
-        }
-        created = true;
-    }
+    if (!ex && as_outdir_prepare(outdir, &created, &err) != 0)
+        goto fail;
     if (as_usb_out_open(&u, outdir, split, ev.total, &err) != 0)
         goto fail;
     opened = true;
@@ -226,8 +182,8 @@ int cmd_pack(int argc, char **argv)
         goto fail;
 
     char evsize[32], sealed[32];
-    human(evsize, sizeof evsize, ev.total);
-    human(sealed, sizeof sealed, sr->sealed_size);
+    as_human_size(evsize, sizeof evsize, ev.total);
+    as_human_size(sealed, sizeof sealed, sr->sealed_size);
     printf("Sealed %zu file%s (%s) for case %s into %s.\n", ev.n, ev.n == 1 ? "" : "s", evsize,
            case_id, outdir);
     printf("Bundle id:  %s\n", sr->comment.bundle_id);
@@ -246,7 +202,7 @@ fail:
     if (opened)
         as_usb_out_abort(&u);
     if (created || opened)
-        clean_outdir(outdir, created);
+        as_outdir_discard(outdir, created);
     status = as_cli_fail(&err);
 out:
     if (opened && status == 0)

@@ -14,6 +14,7 @@ static const char usage[] =
     "  keygen -o NAME [--no-passphrase]       make a signing key pair NAME.key, NAME.pub\n"
     "  pack -r RECIPIENT... -s NAME.key -o OUTDIR [options] PATH...\n"
     "                                         seal files and folders into a USB bundle\n"
+    "  qr BUNDLE -o FRAMEDIR [options]        show a bundle as QR codes (PNG, PDF, player)\n"
     "  verify-receipt -p STATION.pub RECEIPT  check the station's signed receipt\n"
     "\n"
     "Run 'airseal-send <command> --help' for a command's options.\n"
@@ -42,6 +43,8 @@ int main(int argc, char **argv)
         return cmd_keygen(argc - 1, argv + 1);
     if (strcmp(verb, "pack") == 0)
         return cmd_pack(argc - 1, argv + 1);
+    if (strcmp(verb, "qr") == 0)
+        return cmd_qr(argc - 1, argv + 1);
     if (strcmp(verb, "verify-receipt") == 0)
         return cmd_verify_receipt(argc - 1, argv + 1);
     fprintf(stderr, "airseal-send: unknown command '%s'\n\n%s", verb, usage);

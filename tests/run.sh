@@ -19,6 +19,7 @@ export AIRSEAL_VECTORS=${AIRSEAL_VECTORS:-$ROOT/tests/vectors}
 export CMOCKA_MESSAGE_OUTPUT=TAP
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:exitcode=86}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:exitcode=87}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/tests/lsan.supp:print_suppressions=0}
 export LC_ALL=C.UTF-8
 
 # The binaries tests call by name: airseal-send, airseal-recv and the test tools.

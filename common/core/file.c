@@ -471,3 +471,46 @@ int as_dir_is_empty(const char *dir, as_error *err)
     closedir(d);
     return empty;
 }
+
+int as_outdir_prepare(const char *dir, bool *created, as_error *err)
+{
+    *created = false;
+    int ex = as_path_exists(dir, err);
+    if (ex < 0)
+        return -1;
+    if (!ex) {
+        if (mkdir(dir, 0755) != 0)
+            return as_fail_errno(err, AS_ERR_IO, errno, "cannot create %s", dir);
+        *created = true;
+        return 0;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return as_fail(err, AS_ERR_USAGE, "%s exists and is not a folder", dir);
+    as_error e = {0};
+    if (as_dir_is_empty(dir, &e) != 1)
+        return as_fail(err, AS_ERR_EXISTS, "%s exists and is not empty; give a new or empty folder",
+                       dir);
+    return 0;
+}
+
+void as_outdir_discard(const char *dir, bool created)
+{
+    if (created) {
+        as_remove_tree(dir, NULL);
+        return;
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *p = as_path_join(dir, e->d_name, NULL);
+        if (p != NULL)
+            as_remove_tree(p, NULL);
+        free(p);
+    }
+    closedir(d);
+}

@@ -89,6 +89,16 @@ int as_path_exists(const char *path, as_error *err);
 /* 1 if dir is an empty directory, 0 if it has entries, -1 on error (including not a dir). */
 int as_dir_is_empty(const char *dir, as_error *err);
 
+/*
+ * Prepares an output folder that must be new, or existing and empty (never a place with files
+ * in it): creates it (0755) when missing and sets *created. AS_ERR_EXISTS when it holds files.
+ */
+int as_outdir_prepare(const char *dir, bool *created, as_error *err);
+
+/* Undoes a failed write into a folder from as_outdir_prepare: removes it if it was created,
+ * else removes everything in it (it was empty). */
+void as_outdir_discard(const char *dir, bool created);
+
 /* Joins a and b with one '/' into a malloc'd string (free it), or NULL with err set. */
 char *as_path_join(const char *a, const char *b, as_error *err);
 

@@ -257,3 +257,18 @@ long as_pct_decode(char *out, size_t cap, const char *s, size_t n)
     out[o] = '\0';
     return (long)o;
 }
+
+void as_human_size(char *out, size_t cap, uint64_t n)
+{
+    static const char *unit[] = {"bytes", "kB", "MB", "GB", "TB"};
+    double v = (double)n;
+    int i = 0;
+    while (v >= 1000 && i < 4) {
+        v /= 1000;
+        i++;
+    }
+    if (i == 0)
+        snprintf(out, cap, "%llu bytes", (unsigned long long)n);
+    else
+        snprintf(out, cap, "%.1f %s", v, unit[i]);
+}

@@ -58,4 +58,7 @@ long as_pct_decode(char *out, size_t cap, const char *s, size_t n);
 /* Compares two byte strings for equality in time independent of their content. */
 bool as_equal_ct(const void *a, const void *b, size_t n);
 
+/* Formats n bytes for people: "512 bytes", "3.0 MB" (SI units, as file managers show). */
+void as_human_size(char *out, size_t cap, uint64_t n);
+
 #endif

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "../bundle/bundle.h"
+#include "../transport/scan.h"
 #include "../transport/usb.h"
 #include "station.h"
 #include "trust.h"
@@ -41,6 +42,13 @@ typedef struct as_import_result {
     char receipt_path[4096];
     uint64_t custody_entry;
     as_usb_report usb;
+    struct {
+        as_scan_stats scan;
+        uint64_t frames, added, duplicates, conflicts, corrupt, other_bundles, from_cache;
+        uint32_t data_blocks, total_blocks;
+        char cache[4096];   /* where the frames of an incomplete scan are kept */
+        char missing[1024]; /* frame numbers still needed, as ranges */
+    } qr;
     uint32_t repaired;
 } as_import_result;
 
@@ -77,5 +85,15 @@ char *as_intake_workdir(const as_station *st, as_error *err);
 /* USB import: gathers the sources, rebuilds and repairs bundle.age, runs as_intake(). */
 int as_import_usb(as_station *st, char *const *sources, size_t n, bool progress,
                   as_import_result *r, as_error *err);
+
+/*
+ * QR import: decodes frames from images (sources: image files or folders of them) or from a
+ * camera (camera != NULL), adds the frames this station kept from earlier scans of the same
+ * bundle (STATION/scan-cache), rebuilds the sealed file and its signature, runs as_intake().
+ * When frames are missing beyond repair, keeps every frame read in the scan cache and fails
+ * with AS_ERR_INCOMPLETE naming the frame numbers to rescan (also in r->qr.missing).
+ */
+int as_import_qr(as_station *st, char *const *sources, size_t n, const char *camera, bool progress,
+                 as_import_result *r, as_error *err);
 
 #endif

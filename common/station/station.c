@@ -14,6 +14,7 @@
 #include "../core/secret.h"
 #include "../core/text.h"
 #include "../crypto/age.h"
+#include "../transport/qr.h"
 #include "custody.h"
 #include "trust.h"
 
@@ -117,6 +118,19 @@ static int populate(const char *tmp, as_station *st, const char *pass, size_t pa
     pub.len = 0;
     if (as_buf_printf(&pub, err, "%s\n", rcpt) != 0 ||
         write_in(tmp, AS_STATION_RECIPIENT, pub.data, pub.len, 0644, err) != 0)
+        goto out;
+    /* The recipient as a QR code too, so an NGO can take it with a phone or a scanner. */
+    as_qr code;
+    char *png = as_path_join(tmp, AS_STATION_RECIPIENT_PNG, err);
+    int qrc = png == NULL
+                  ? -1
+                  : as_qr_encode(&code, (const uint8_t *)rcpt, strlen(rcpt), 0, AS_ECC_M, err);
+    if (qrc == 0) {
+        qrc = as_qr_save_png(&code, 8, 4, png, err);
+        as_qr_free(&code);
+    }
+    free(png);
+    if (qrc != 0)
         goto out;
     if (as_buf_printf(&conf, err,
                       CONF_HEADER "\nstation-id: %s\ncreated: %s\nrecipient: %s\n"

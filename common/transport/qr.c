@@ -207,8 +207,14 @@ static int load_png(as_image *img, const uint8_t *data, size_t len, as_error *er
         png_set_expand_gray_1_2_4_to_8(png);
     if (depth == 16)
         png_set_strip_16(png);
-    if (type & PNG_COLOR_MASK_ALPHA)
+    /* Transparency is dropped: a QR code's meaning is in its colours (stock qrencode marks
+     * the light modules transparent in a palette). */
+    if (png_get_valid(png, info, PNG_INFO_tRNS)) {
+        png_set_tRNS_to_alpha(png);
         png_set_strip_alpha(png);
+    } else if (type & PNG_COLOR_MASK_ALPHA) {
+        png_set_strip_alpha(png);
+    }
     if (type == PNG_COLOR_TYPE_RGB || type == PNG_COLOR_TYPE_RGB_ALPHA ||
         type == PNG_COLOR_TYPE_PALETTE)
         png_set_rgb_to_gray_fixed(png, 1, -1, -1);
@@ -305,6 +311,87 @@ int as_image_load(as_image *img, const char *path, as_error *err)
     return rc;
 }
 
+static unsigned gcd_u(unsigned a, unsigned b)
+{
+    while (b != 0) {
+        unsigned t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+int as_image_reduce_crisp(const as_image *in, as_image *out)
+{
+    int w = in->width, h = in->height;
+    unsigned g = 0;
+    for (int y = 0; y < h && g != 1; y++) {
+        const uint8_t *row = in->px + (size_t)y * (size_t)w;
+        unsigned run = 1;
+        for (int x = 0; x < w; x++) {
+            if (row[x] != 0 && row[x] != 255)
+                return 0; /* grey: a photo, a scan, anything resampled */
+            if (x + 1 < w && row[x + 1] == row[x]) {
+                run++;
+            } else {
+                g = gcd_u(g, run);
+                run = 1;
+            }
+        }
+    }
+    if (g < 3 || w % (int)g != 0 || h % (int)g != 0)
+        return 0;
+    int ow = w / (int)g * 2, oh = h / (int)g * 2;
+    uint8_t *px = malloc((size_t)ow * (size_t)oh);
+    if (px == NULL)
+        return -1;
+    /* output pixel (x, y) samples the middle of its half-module */
+    for (int y = 0; y < oh; y++) {
+        size_t sy = (size_t)((2 * y + 1) * (int)g / 4);
+        for (int x = 0; x < ow; x++)
+            px[(size_t)y * (size_t)ow + (size_t)x] =
+                in->px[sy * (size_t)w + (size_t)((2 * x + 1) * (int)g / 4)];
+    }
+    out->width = ow;
+    out->height = oh;
+    out->px = px;
+    return 1;
+}
+
+int as_image_otsu_level(const as_image *img)
+{
+    size_t n = (size_t)img->width * (size_t)img->height;
+    double hist[256] = {0};
+    for (size_t i = 0; i < n; i++)
+        hist[img->px[i]]++;
+    double sum_all = 0;
+    for (int v = 0; v < 256; v++)
+        sum_all += v * hist[v];
+    double w0 = 0, sum0 = 0, best = -1;
+    int level = 128;
+    for (int t = 0; t < 255; t++) {
+        w0 += hist[t];
+        sum0 += t * hist[t];
+        double w1 = (double)n - w0;
+        if (w0 == 0 || w1 == 0)
+            continue;
+        double d = sum0 / w0 - (sum_all - sum0) / w1;
+        double between = w0 * w1 * d * d;
+        if (between > best) {
+            best = between;
+            level = t;
+        }
+    }
+    return level;
+}
+
+void as_image_threshold(const as_image *in, as_image *out, int level)
+{
+    size_t n = (size_t)in->width * (size_t)in->height;
+    for (size_t i = 0; i < n; i++)
+        out->px[i] = in->px[i] <= level ? 0 : 255;
+}
+
 /* ---------------------------------------------------------------- decoding */
 
 int as_qr_decoder_init(as_qr_decoder *d, as_error *err)
@@ -331,6 +418,31 @@ void as_qr_decoder_free(as_qr_decoder *d)
     d->scanner = NULL;
 }
 
+void as_qr_decoder_set_density(as_qr_decoder *d, int density)
+{
+    zbar_image_scanner_set_config(d->scanner, ZBAR_QRCODE, ZBAR_CFG_X_DENSITY, density);
+    zbar_image_scanner_set_config(d->scanner, ZBAR_QRCODE, ZBAR_CFG_Y_DENSITY, density);
+}
+
+int as_qr_decode_zbar(as_qr_decoder *d, void *zbar_image, as_qr_symbol_fn fn, void *ctx,
+                      as_error *err)
+{
+    zbar_image_t *zi = zbar_image;
+    int n = zbar_scan_image(d->scanner, zi);
+    if (n < 0)
+        return as_fail(err, AS_ERR_INTERNAL, "zbar failed to scan the image");
+    int found = 0;
+    for (const zbar_symbol_t *s = n > 0 ? zbar_image_first_symbol(zi) : NULL; s != NULL;
+         s = zbar_symbol_next(s)) {
+        if (zbar_symbol_get_type(s) != ZBAR_QRCODE)
+            continue;
+        found++;
+        if (fn(ctx, (const uint8_t *)zbar_symbol_get_data(s), zbar_symbol_get_data_length(s)) != 0)
+            break;
+    }
+    return found;
+}
+
 int as_qr_decode(as_qr_decoder *d, const as_image *img, as_qr_symbol_fn fn, void *ctx,
                  as_error *err)
 {
@@ -340,21 +452,7 @@ int as_qr_decode(as_qr_decoder *d, const as_image *img, as_qr_symbol_fn fn, void
     zbar_image_set_format(zi, zbar_fourcc('Y', '8', '0', '0'));
     zbar_image_set_size(zi, (unsigned)img->width, (unsigned)img->height);
     zbar_image_set_data(zi, img->px, (unsigned long)img->width * (unsigned long)img->height, NULL);
-    int n = zbar_scan_image(d->scanner, zi);
-    int found = 0;
-    if (n > 0) {
-        for (const zbar_symbol_t *s = zbar_image_first_symbol(zi); s != NULL;
-             s = zbar_symbol_next(s)) {
-            if (zbar_symbol_get_type(s) != ZBAR_QRCODE)
-                continue;
-            found++;
-            if (fn(ctx, (const uint8_t *)zbar_symbol_get_data(s), zbar_symbol_get_data_length(s)) !=
-                0)
-                break;
-        }
-    }
+    int found = as_qr_decode_zbar(d, zi, fn, ctx, err);
     zbar_image_destroy(zi);
-    if (n < 0)
-        return as_fail(err, AS_ERR_INTERNAL, "zbar failed to scan the image");
     return found;
 }

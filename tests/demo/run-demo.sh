@@ -58,5 +58,16 @@ echo "The evidence in the vault is identical to what the NGO sealed."
 step "11. And with stock age and tar, the station's identity opens the original sealed file"
 run sh -c "age -d -i station/identity.txt '$entry/bundle.age' | tar -t"
 
+step "12. A second delivery, by QR codes: a one-way optical link (a screen, or paper)"
+run airseal-send pack -r station/recipient.png -s ngo.key -o qr-bundle --case "ICC-DEMO/01" \
+    "evidence/interviews"
+run airseal-send qr qr-bundle -o frames
+echo "frames/player.html plays the codes as an animation; frames/frames.pdf prints them."
+
+step "13. The station's camera missed one frame in ten; parity makes up for them"
+mkdir scanned && ls frames/frame-*.png | awk 'NR % 10 != 3' | xargs -I{} cp {} scanned/
+run airseal-recv import station scanned
+run airseal-recv verify -p station/station.pub station/custody.log
+
 echo
 echo "Demo files are in $DEMO"

@@ -12,7 +12,7 @@ open() { astool age-decrypt -i st/identity.txt < "$1"; }
 
 cp c.age t.age && flip_byte t.age 2
 expect 1 "header failure" "flipped version line: header failure" -- open t.age
-cp c.age t.age && flip_byte t.age $((hdr - 10))
+cp c.age t.age && swap_b64_char t.age $((hdr - 10))
 expect 1 "HMAC failure" "flipped MAC: HMAC failure" -- open t.age
 cp c.age t.age && flip_byte t.age $((hdr + 3))
 expect 1 "chunk 0 failed authentication" "flipped nonce: chunk 0 fails" -- open t.age

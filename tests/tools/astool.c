@@ -18,6 +18,9 @@
 #include "common/core/secret.h"
 #include "common/crypto/age.h"
 #include "common/crypto/minisign.h"
+#include "common/transport/frame.h"
+#include "common/transport/scan.h"
+#include "common/ui/progress.h"
 #include "common/ui/keyfile.h"
 #include "common/ui/passphrase.h"
 
@@ -197,6 +200,103 @@ static int verify(int argc, char **argv)
     return rc ? fail(&err) : 0;
 }
 
+/* Decodes the images as airseal-recv import does and prints the rate. */
+static int qr_decode(int argc, char **argv)
+{
+    unsigned threads = 0;
+    int c;
+    optind = 1;
+    while ((c = getopt(argc, argv, "t:")) != -1) {
+        if (c != 't')
+            return 2;
+        threads = (unsigned)strtoul(optarg, NULL, 10);
+    }
+    as_frame_set set;
+    as_frame_set_init(&set);
+    as_scan_stats st = {0};
+    as_error err = {0};
+    double t0 = as_now();
+    int rc =
+        as_scan_images(argv + optind, (size_t)(argc - optind), threads, &set, &st, false, &err);
+    double dt = as_now() - t0;
+    if (rc == 0)
+        printf("images %llu codes %llu frames %llu seconds %.3f rate %.1f\n",
+               (unsigned long long)st.images, (unsigned long long)st.symbols,
+               (unsigned long long)set.added, dt, dt > 0 ? (double)st.images / dt : 0.0);
+    as_frame_set_free(&set);
+    return rc ? fail(&err) : 0;
+}
+
+/* xorshift64*: reproducible randomness for the simulation */
+static uint64_t rnd_next(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ULL;
+}
+
+/*
+ * A receiver joins the looping animation of K data frames (+ PCT% parity) at a random
+ * frame, loses each frame shown with probability LOSS, and stops when every stripe can be
+ * rebuilt. Prints the mean number of frames shown before completion, as a multiple of K.
+ */
+static int qr_sim(int argc, char **argv)
+{
+    if (argc != 6)
+        return 2;
+    uint32_t k = (uint32_t)strtoul(argv[1], NULL, 10), pct = (uint32_t)strtoul(argv[2], NULL, 10);
+    double loss = strtod(argv[3], NULL);
+    unsigned trials = (unsigned)strtoul(argv[4], NULL, 10);
+    uint64_t seed = strtoull(argv[5], NULL, 10) * 0x9E3779B97F4A7C15ULL + 1;
+    as_ec_layout l;
+    as_error err = {0};
+    if (k == 0 || as_ec_plan(&l, (uint64_t)k * 100, 100, pct, &err) != 0)
+        return fail(&err);
+    uint32_t n = l.k_total + l.m_total;
+    bool *data_ok = calloc(l.k_total, 1), *parity_ok = calloc(l.m_total + 1, 1);
+    uint32_t *have = calloc(l.stripes, sizeof *have);
+    if (data_ok == NULL || parity_ok == NULL || have == NULL)
+        return 3;
+    double total = 0;
+    for (unsigned t = 0; t < trials; t++) {
+        memset(data_ok, 0, l.k_total);
+        memset(parity_ok, 0, l.m_total + 1);
+        memset(have, 0, l.stripes * sizeof *have);
+        uint32_t pos = (uint32_t)(rnd_next(&seed) % n), short_stripes = l.stripes;
+        uint64_t shown = 0;
+        while (short_stripes > 0 && shown < 100ULL * n) {
+            shown++;
+            uint32_t i = pos;
+            pos = (pos + 1) % n;
+            if ((double)(rnd_next(&seed) >> 11) / 9007199254740992.0 < loss)
+                continue;
+            uint32_t s;
+            bool *slot;
+            if (i < l.k_total) {
+                s = i % l.stripes;
+                slot = &data_ok[i];
+            } else {
+                uint32_t j;
+                as_ec_parity_coords(&l, i - l.k_total, &s, &j);
+                slot = &parity_ok[i - l.k_total];
+            }
+            if (*slot)
+                continue;
+            *slot = true;
+            if (++have[s] == as_ec_stripe_k(&l, s))
+                short_stripes--;
+        }
+        total += (double)shown;
+    }
+    printf("k %u frames %u stripes %u loss %.2f mean %.4f k\n", l.k_total, n, l.stripes, loss,
+           total / trials / l.k_total);
+    free(data_ok);
+    free(parity_ok);
+    free(have);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     as_error err = {0};
@@ -213,6 +313,10 @@ int main(int argc, char **argv)
         return sign(argc, argv);
     if (strcmp(cmd, "verify") == 0)
         return verify(argc, argv);
+    if (strcmp(cmd, "qr-decode") == 0)
+        return qr_decode(argc, argv);
+    if (strcmp(cmd, "qr-sim") == 0)
+        return qr_sim(argc, argv);
     fprintf(stderr, "astool: unknown command %s\n", cmd);
     return 2;
 }
