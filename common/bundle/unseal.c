@@ -362,6 +362,7 @@ static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err
         }
         goto out;
     }
+    as_fault_point("import:header-opened");
     src->plain = as_age_decryptor_reader(d);
     src->err = err;
     src->pg = &pg;
@@ -395,6 +396,7 @@ static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err
         as_fail_errno(err, AS_ERR_IO, errno, "cannot create the evidence folder");
         goto out;
     }
+    as_fault_point("import:manifest-verified");
     seen = calloc(m->nfiles ? m->nfiles : 1, sizeof *seen);
     if (seen == NULL) {
         as_fail(err, AS_ERR_NOMEM, "out of memory");

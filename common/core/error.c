@@ -54,7 +54,9 @@ int as_fail_errno(as_error *err, as_errcode code, int errnum, const char *fmt, .
     va_start(ap, fmt);
     vset(err, code, fmt, ap);
     va_end(ap);
-    const char *why = (errnum == ENOSPC || errnum == EDQUOT) ? "disk full" : strerror(errnum);
+    const char *why = (errnum == ENOSPC || errnum == EDQUOT)
+                          ? "disk full (free some space, then run the same command again)"
+                          : strerror(errnum);
     size_t used = strlen(err->msg);
     if (used < sizeof err->msg - 1)
         snprintf(err->msg + used, sizeof err->msg - used, ": %s", why);

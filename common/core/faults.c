@@ -3,17 +3,39 @@
 
 #ifdef AS_TEST_HOOKS
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+/* Steps are few and named by literals, so counting visits per step name is a short table. */
+#define MAX_STEPS 64
+
 void as_fault_point(const char *step)
 {
+    static struct {
+        const char *name;
+        unsigned long visits;
+    } seen[MAX_STEPS];
     const char *want = getenv("AIRSEAL_TEST_KILL_AT");
-    if (want != NULL && strcmp(want, step) == 0)
-        kill(getpid(), SIGKILL);
+    if (want == NULL)
+        return;
+    const char *at = strchr(want, '@');
+    size_t len = at != NULL ? (size_t)(at - want) : strlen(want);
+    if (strlen(step) != len || strncmp(want, step, len) != 0)
+        return;
+    unsigned long target = at != NULL ? strtoul(at + 1, NULL, 10) : 1;
+    for (size_t i = 0; i < MAX_STEPS; i++) {
+        if (seen[i].name == NULL || strcmp(seen[i].name, step) == 0) {
+            seen[i].name = step;
+            if (++seen[i].visits == target)
+                kill(getpid(), SIGKILL);
+            return;
+        }
+    }
 }
 
 int as_fault_check(const char *point)
@@ -26,19 +48,39 @@ int as_fault_check(const char *point)
     return 0;
 }
 
+static uint64_t written;
+
+/* At exit, the total written, for a test that picks its ENOSPC offsets from a clean run. */
+static void report_written(void)
+{
+    const char *path = getenv("AIRSEAL_TEST_WRITTEN_TO");
+    int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
+    if (fd >= 0) {
+        char line[32];
+        int len = snprintf(line, sizeof line, "%llu\n", (unsigned long long)written);
+        if (len > 0 && write(fd, line, (size_t)len) < 0)
+            len = 0;
+        close(fd);
+    }
+}
+
 size_t as_fault_write_allow(size_t n)
 {
-    static uint64_t written;
-    const char *lim = getenv("AIRSEAL_TEST_ENOSPC_AT");
-    if (lim == NULL)
-        return n;
-    uint64_t limit = strtoull(lim, NULL, 10);
-    if (written >= limit) {
-        errno = ENOSPC;
-        return 0;
+    static int reporting;
+    if (!reporting && getenv("AIRSEAL_TEST_WRITTEN_TO") != NULL) {
+        reporting = 1;
+        atexit(report_written);
     }
-    if ((uint64_t)n > limit - written)
-        n = (size_t)(limit - written);
+    const char *lim = getenv("AIRSEAL_TEST_ENOSPC_AT");
+    if (lim != NULL) {
+        uint64_t limit = strtoull(lim, NULL, 10);
+        if (written >= limit) {
+            errno = ENOSPC;
+            return 0;
+        }
+        if ((uint64_t)n > limit - written)
+            n = (size_t)(limit - written);
+    }
     written += n;
     return n;
 }

@@ -3,10 +3,13 @@
  * sanitizer build that `make check` tests). Release binaries contain none of it and ignore
  * the environment variables below.
  *
- *   AIRSEAL_TEST_KILL_AT=<step>    as_fault_point(step) sends SIGKILL to the process, to prove
- *                                  that a crash at that step loses nothing.
+ *   AIRSEAL_TEST_KILL_AT=<step>[@N] as_fault_point(step) sends SIGKILL to the process the N-th
+ *                                  time (default the first) it reaches that step, to prove that
+ *                                  a crash there loses nothing.
  *   AIRSEAL_TEST_ENOSPC_AT=<n>     writes through as_write_fd_all() fail with ENOSPC once n
  *                                  bytes in total have been written by the process.
+ *   AIRSEAL_TEST_WRITTEN_TO=<file> at exit, writes the number of bytes the process wrote
+ *                                  through those functions into <file>.
  *   AIRSEAL_TEST_FAIL=<point>      as_fault_check(point) fails with EIO.
  */
 #ifndef AIRSEAL_CORE_FAULTS_H

@@ -294,6 +294,7 @@ int as_outfile_commit(as_outfile *o, bool no_replace, as_error *err)
         goto fail;
     }
     o->fd = -1;
+    as_fault_point("file:synced");
     if (no_replace) {
         /* link() fails if the target exists; it is atomic where rename(2) would replace. */
         if (link(o->tmp, o->path) != 0) {
@@ -309,6 +310,7 @@ int as_outfile_commit(as_outfile *o, bool no_replace, as_error *err)
         goto fail;
     }
     o->committed = true;
+    as_fault_point("file:renamed");
     if (as_fsync_parent(o->path, err) != 0)
         goto fail;
     as_outfile_abort(o);

@@ -55,6 +55,29 @@ void as_fd_reader_init(as_fd_reader *r, int fd, const char *name)
     r->total = 0;
 }
 
+int as_pwrite_all(int fd, const void *buf, size_t n, off_t off)
+{
+    const uint8_t *p = buf;
+    while (n > 0) {
+        size_t allow = as_fault_write_allow(n);
+        if (allow == 0)
+            return -1; /* errno is ENOSPC */
+        ssize_t k = pwrite(fd, p, allow, off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return -1;
+        if (k == 0) {
+            errno = EIO;
+            return -1;
+        }
+        p += k;
+        off += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
 int as_write_fd_all(int fd, const void *buf, size_t n, const char *name, as_error *err)
 {
     const uint8_t *p = buf;

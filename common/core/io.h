@@ -56,6 +56,12 @@ typedef struct as_fd_writer {
 } as_fd_writer;
 void as_fd_writer_init(as_fd_writer *w, int fd, const char *name);
 
+/* Writes all n bytes at offset off, retrying short writes and EINTR; 0, or -1 with errno set
+ * (a write that makes no progress is EIO). Goes through the test-only full-disk hook
+ * (AIRSEAL_TEST_ENOSPC_AT, see faults.h): every write airseal makes to disk goes through
+ * this or as_write_fd_all. */
+int as_pwrite_all(int fd, const void *buf, size_t n, off_t off);
+
 /* Writes all of buf to fd; one-line error naming `name` on failure. */
 int as_write_fd_all(int fd, const void *buf, size_t n, const char *name, as_error *err);
 

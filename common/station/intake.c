@@ -20,8 +20,35 @@
 #include "receipt.h"
 #include "vault.h"
 
+/*
+ * Removes the temporary files ("." name ".tmp-" suffix, see as_outfile_open) that a process
+ * killed between creating and renaming them left in dir. Only called under the station lock,
+ * so no live writer owns them.
+ */
+static int sweep_temp_files(const char *dir, as_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return errno == ENOENT ? 0 : as_fail_errno(err, AS_ERR_IO, errno, "cannot read %s", dir);
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp-") != NULL &&
+            unlinkat(dirfd(d), e->d_name, 0) != 0 && errno != ENOENT)
+            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot remove %s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    return rc;
+}
+
 char *as_intake_workdir(const as_station *st, as_error *err)
 {
+    char *receipts = as_station_path(st, AS_STATION_RECEIPTS, err);
+    int swept = receipts != NULL && sweep_temp_files(st->dir, err) == 0 &&
+                sweep_temp_files(receipts, err) == 0;
+    free(receipts);
+    if (!swept)
+        return NULL;
     char *staging = as_station_path(st, AS_STATION_STAGING, err);
     if (staging == NULL)
         return NULL;
@@ -191,9 +218,13 @@ static int issue_receipt(as_station *st, const as_intake_input *in, const signer
         as_buf_append(&qr, sig.data, sig.len, err) != 0 ||
         as_qr_encode(&code, qr.data, qr.len, 0, AS_ECC_M, err) != 0)
         goto out;
-    if (as_file_write_atomic(base, text.data, text.len, 0644, err) != 0 ||
-        as_file_write_atomic(sigpath, sig.data, sig.len, 0644, err) != 0 ||
-        as_qr_save_png(&code, 6, 4, pngpath, err) != 0)
+    if (as_file_write_atomic(base, text.data, text.len, 0644, err) != 0)
+        goto out;
+    as_fault_point("import:receipt-text-written");
+    if (as_file_write_atomic(sigpath, sig.data, sig.len, 0644, err) != 0)
+        goto out;
+    as_fault_point("import:receipt-signature-written");
+    if (as_qr_save_png(&code, 6, 4, pngpath, err) != 0)
         goto out;
     as_fault_point("import:receipt-written");
     snprintf(r->receipt_path, sizeof r->receipt_path, "%s", base);
@@ -235,6 +266,44 @@ out:
     free(sigpath);
     free(pngpath);
     return ok;
+}
+
+/*
+ * Undoes a vault commit whose receipt or log entry could not be written (a full disk, an I/O
+ * error), so a failed import leaves the station as it was: the entry goes back to staging
+ * (removed there), its receipt files are deleted, and an empty case folder is removed. Only
+ * when the log does not name the bundle: if the log entry landed (its write failed after the
+ * rename), the import is complete and nothing is undone. Returns 0 when rolled back, -1 when
+ * the bundle stays in the vault (a later import finishes the receipt and log).
+ */
+static int roll_back(const as_station *st, const char *log, const char *vault, const char *staged,
+                     const char *bundle_id)
+{
+    as_error e = {0};
+    find_import fi = {.bundle = bundle_id};
+    if (as_custody_verify_file(log, &st->pub, find_visit, &fi, NULL, &e) != 0 || fi.seq != 0)
+        return -1;
+    if (chmod(vault, 0700) != 0 || rename(vault, staged) != 0)
+        return -1;
+    char *base = as_path_fmt(&e, "%s/%s/%s.receipt", st->dir, AS_STATION_RECEIPTS, bundle_id);
+    const char *suffix[] = {"", ".minisig", ".png"};
+    for (size_t i = 0; base != NULL && i < sizeof suffix / sizeof suffix[0]; i++) {
+        char *p = as_path_fmt(&e, "%s%s", base, suffix[i]);
+        if (p != NULL)
+            unlink(p);
+        free(p);
+    }
+    free(base);
+    char *parent = strdup(vault);
+    if (parent != NULL) {
+        *strrchr(parent, '/') = '\0';
+        if (rmdir(parent) == 0 || errno == ENOTEMPTY || errno == EEXIST) {
+            *strrchr(parent, '/') = '\0';
+            as_fsync_dir(parent, &e);
+        }
+        free(parent);
+    }
+    return 0;
 }
 
 static int file_sha256(const char *path, uint8_t out[32], as_error *err)
@@ -279,6 +348,7 @@ int as_intake(as_station *st, const as_intake_input *in, bool progress, as_impor
     /* 1. who signed it, and do we trust them */
     if (as_trust_load(&ts, trust, err) != 0 || pick_signature(&ts, in, sp, err) != 0)
         goto out;
+    as_fault_point("import:signature-verified");
     as_mini_keyid(sp->sig.keynum, r->signer);
     snprintf(r->signer_label, sizeof r->signer_label, "%s", sp->entry->label);
 
@@ -294,6 +364,7 @@ int as_intake(as_station *st, const as_intake_input *in, bool progress, as_impor
         as_error_prefix(err, "refusing to import into a station whose log is damaged: ");
         goto out;
     }
+    as_fault_point("import:log-checked");
     int there = as_path_exists(vault, err);
     if (there < 0)
         goto out;
@@ -338,6 +409,7 @@ int as_intake(as_station *st, const as_intake_input *in, bool progress, as_impor
         as_fail_errno(err, AS_ERR_IO, errno, "cannot create the staging folder");
         goto out;
     }
+    as_fault_point("import:staging-created");
     as_unseal_opts uo = {.sealed_path = in->sealed,
                          .identity = st->identity,
                          .signer = &sp->entry->key,
@@ -354,17 +426,21 @@ int as_intake(as_station *st, const as_intake_input *in, bool progress, as_impor
         as_fail_errno(err, AS_ERR_IO, errno, "cannot stage the sealed file");
         goto out;
     }
+    as_fault_point("import:sealed-staged");
 
     /* 4. into the vault, 5. receipt and log */
     uint64_t count;
     if (as_custody_verify_file(log, &st->pub, NULL, NULL, &count, err) != 0 ||
         as_vault_commit(entry, vault, err) != 0)
         goto out;
+    as_fault_point("import:committed");
     if (issue_receipt(st, in, sp, &r->comment, count + 1, r, err) != 0) {
-        as_error_prefix(err, "the bundle is in the vault but its receipt or log entry failed "
-                             "(run the import again to finish): ");
+        if (roll_back(st, log, vault, entry, r->comment.bundle_id) != 0)
+            as_error_prefix(err, "the bundle is in the vault but its receipt or log entry failed "
+                                 "(run the import again to finish): ");
         goto out;
     }
+    as_fault_point("import:logged");
     r->status = AS_IMPORT_NEW;
     rc = 0;
 out:
@@ -388,6 +464,7 @@ int as_import_usb(as_station *st, char *const *sources, size_t n, bool progress,
     if (work == NULL)
         return -1;
     int rc = -1;
+    as_fault_point("import:work-created");
     as_usb_in *in = as_usb_gather(sources, n, &r->usb, err);
     char *sealed = as_path_join(work, "bundle.age", err);
     as_outfile o = {.fd = -1};
@@ -399,12 +476,14 @@ int as_import_usb(as_station *st, char *const *sources, size_t n, bool progress,
     if (as_intake_signer_precheck(st, ii.sigs, ii.siglens, ii.nsigs, err) != 0 ||
         as_outfile_open(&o, sealed, 0600, err) != 0)
         goto out;
+    as_fault_point("import:gathered");
     if (as_usb_assemble(in, &o, &r->usb, ii.sha256, ii.prehash, &ii.size, progress, err) != 0 ||
         as_outfile_commit(&o, true, err) != 0)
         goto out;
     as_fault_point("import:assembled");
     ii.repaired = r->usb.blocks_repaired;
     rc = as_intake(st, &ii, progress, r, err);
+    as_fault_point("import:finished");
 out:
     as_outfile_abort(&o);
     as_usb_in_free(in);

@@ -78,8 +78,9 @@ int as_intake_signer_precheck(as_station *st, const uint8_t *const *sigs, const 
 int as_intake(as_station *st, const as_intake_input *in, bool progress, as_import_result *r,
               as_error *err);
 
-/* Prepares staging: removes what an interrupted import left, creates a fresh work folder
- * (malloc'd path). */
+/* Prepares staging: removes what an interrupted import left (its work folders, and the
+ * temporary files of atomic writes in STATION and STATION/receipts), creates a fresh work
+ * folder (malloc'd path). Call only under the station lock. */
 char *as_intake_workdir(const as_station *st, as_error *err);
 
 /* USB import: gathers the sources, rebuilds and repairs bundle.age, runs as_intake(). */

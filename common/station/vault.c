@@ -102,6 +102,7 @@ int as_vault_commit(const char *staged, const char *final, as_error *err)
         return as_fail_errno(err, AS_ERR_IO, errno, "cannot open %s", staged);
     if (freeze(fd, staged, 0, err) != 0 || chmod(staged, 0555) != 0)
         return as_fail_errno(err, AS_ERR_IO, errno, "cannot protect %s", staged);
+    as_fault_point("import:staging-frozen");
     char *parent = strdup(final);
     if (parent == NULL)
         return as_fail(err, AS_ERR_NOMEM, "out of memory");

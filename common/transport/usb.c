@@ -379,7 +379,10 @@ static int object_io(as_usb_object_out *o, uint64_t off, uint8_t *buf, size_t n,
             return as_fail(err, AS_ERR_INTERNAL, "object offset out of range");
         as_outfile *f = &o->files[idx];
         off_t at = (off_t)(in + (o->parted ? AS_PART_HEADER : 0));
-        ssize_t k = write ? pwrite(f->fd, buf, take, at) : pread(f->fd, buf, take, at);
+        ssize_t k = take;
+        if (write ? as_pwrite_all(f->fd, buf, take, at) != 0
+                  : (k = pread(f->fd, buf, take, at)) < 0)
+            k = -1;
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -435,7 +438,7 @@ static int object_seal(as_usb_object_out *o, const char *dir, const char *bundle
         memcpy(h.sha256, o->part_sha[i], 32);
         uint8_t hdr[AS_PART_HEADER];
         as_part_header_format(hdr, &h);
-        if (pwrite(o->files[i].fd, hdr, sizeof hdr, 0) != (ssize_t)sizeof hdr)
+        if (as_pwrite_all(o->files[i].fd, hdr, sizeof hdr, 0) != 0)
             return as_fail_errno(err, AS_ERR_IO, errno, "cannot write %s", o->files[i].path);
         char *path = o->suffix ? as_path_fmt(err, "%s/%s.part%0*zu", dir, o->name, width, i + 1)
                                : as_path_join(dir, o->name, err);
@@ -1148,8 +1151,7 @@ static int rep_write_data(void *ctx, uint32_t i, uint32_t off, const uint8_t *bu
     repair_ctx *c = ctx;
     uint32_t have = as_ec_data_len(c->l, i);
     uint32_t valid = off >= have ? 0 : (have - off < len ? have - off : len);
-    if (valid &&
-        pwrite(c->out, buf, valid, (off_t)((uint64_t)i * c->l->block + off)) != (ssize_t)valid)
+    if (valid && as_pwrite_all(c->out, buf, valid, (off_t)((uint64_t)i * c->l->block + off)) != 0)
         return as_fail_errno(err, AS_ERR_IO, errno, "cannot write the repaired bundle");
     return 0;
 }
@@ -1302,7 +1304,7 @@ int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sh
         if (!data_ok[i])
             data_ok[i] =
                 parts_read(in, AS_USB_AGE, off, buf, len, in->ix.data_hash[i], 0, buf, len) == 1;
-        if (data_ok[i] && pwrite(o->fd, buf, len, (off_t)off) != (ssize_t)len) {
+        if (data_ok[i] && as_pwrite_all(o->fd, buf, len, (off_t)off) != 0) {
             as_fail_errno(err, AS_ERR_IO, errno, "cannot write %s", o->path);
             goto out;
         }
