@@ -11,6 +11,7 @@ The cases are listed in CASES below; `craft-bundle.py --list` prints their names
 MANIFEST_RECIPIENT, when given, is the recipient the signed manifest names instead of
 RECIPIENT (a bundle re-encrypted for a station it was not sealed for).
 """
+import base64
 import hashlib
 import io
 import os
@@ -62,6 +63,15 @@ def member(tar, name, data=b"", kind=tarfile.REGTYPE, link="", size=None):
     else:
         info.size = 0
         tar.addfile(info)
+
+
+def key_id(pub_path):
+    """The key id of a minisign public key file: bytes 2..9 of the key, little-endian, as 16
+    hex digits (stock minisign's comment line drops leading zeros, so it is not used)."""
+    with open(pub_path) as f:
+        f.readline()
+        raw = base64.b64decode(f.readline().strip())
+    return raw[2:10][::-1].hex().upper()
 
 
 def listed(*pairs):
@@ -121,21 +131,71 @@ CASES = {
     "huge-declared": ([("big", 4 << 30, sha(b""))],
                       lambda t: member(t, "evidence/big", b"x" * 1024, size=4 << 30)),
     "manifest-not-first": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD))),
+    # 10^5 tiny entries, all listed: the manifest's file cap refuses them before any is written
+    "100k-entries": ([("e%06d" % i, 1, sha(b"x")) for i in range(100000)],
+                     plain(*[("e%06d" % i, b"x") for i in range(100000)])),
+    # 10^5 tiny entries that the manifest does not list
+    "100k-unlisted": (listed(("a.txt", GOOD)),
+                      plain(("a.txt", GOOD), *[("e%06d" % i, b"x") for i in range(100000)])),
+    "nul-in-name": (listed(("a.txt", GOOD)),
+                    lambda t: (member(t, "evidence/a.txt", GOOD),
+                               member(t, "evidence/b.txt\x00../../evil", GOOD))),
+    "newline-in-name": ([("a\nb.txt", len(GOOD), sha(GOOD))], plain(("a\nb.txt", GOOD))),
+    "path-4096": (listed(("a.txt", GOOD)),
+                  lambda t: (member(t, "evidence/a.txt", GOOD),
+                             member(t, "evidence/" + "x" * 4096, GOOD))),
+    "deep-nesting": ([("d/" * 600 + "x", len(GOOD), sha(GOOD))], plain(("d/" * 600 + "x", GOOD))),
+    "dot-component": (listed(("a.txt", GOOD)),
+                      lambda t: (member(t, "evidence/a.txt", GOOD),
+                                 member(t, "evidence/./b.txt", GOOD))),
     "unlisted-folder": (listed(("a.txt", GOOD)),
                         lambda t: (member(t, "evidence/a.txt", GOOD),
                                    member(t, "evidence/empty", kind=tarfile.DIRTYPE))),
 }
 
 
+def b64(raw):
+    return base64.b64encode(raw).decode().rstrip("=")
+
+
+# Sealed files that are not made by age at all, for attacks on the age header. The signature
+# over them is still valid, so the station must refuse them while decrypting.
+LOW_ORDER = bytes.fromhex("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800")
+RAW_AGE = {
+    # an X25519 stanza whose share is a point of small order: the shared secret is all zeros
+    "low-order-share": b"age-encryption.org/v1\n-> X25519 " + b64(LOW_ORDER).encode() + b"\n"
+                       + b64(os.urandom(32)).encode() + b"\n--- " + b64(os.urandom(32)).encode()
+                       + b"\n" + os.urandom(100),
+    # a passphrase stanza demanding 2^40 scrypt work: refused without trying it
+    "scrypt-huge": b"age-encryption.org/v1\n-> scrypt " + b64(os.urandom(16)).encode() + b" 40\n"
+                   + b64(os.urandom(32)).encode() + b"\n--- " + b64(os.urandom(32)).encode()
+                   + b"\n" + os.urandom(100),
+    # a header with ten thousand stanzas, none for this station
+    "stanza-flood": b"age-encryption.org/v1\n"
+                    + b"".join(b"-> X25519 " + b64(os.urandom(32)).encode() + b"\n"
+                               + b64(os.urandom(32)).encode() + b"\n" for _ in range(10000))
+                    + b"--- " + b64(os.urandom(32)).encode() + b"\n" + os.urandom(100),
+}
+
+
 def main():
     if sys.argv[1:] == ["--list"]:
-        print("\n".join(CASES))
+        print("\n".join(list(CASES) + list(RAW_AGE)))
         return
     case, outdir, ngo, recipient = sys.argv[1:5]
+    if case in RAW_AGE:
+        os.makedirs(outdir, exist_ok=True)
+        out = os.path.join(outdir, "bundle.age")
+        with open(out, "wb") as f:
+            f.write(RAW_AGE[case])
+        comment = "airseal-bundle v1 bundle:%s case:hostile files:1 bytes:1 manifest:%s" % (
+            os.urandom(16).hex(), "0" * 64)
+        subprocess.run(["minisign", "-S", "-s", ngo + ".key", "-m", out, "-t", comment],
+                       check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        return
     listed_recipient = sys.argv[5] if len(sys.argv) > 5 else recipient
     files, add = CASES[case]
-    with open(ngo + ".pub") as f:
-        keyid = f.readline().split()[-1]
+    keyid = key_id(ngo + ".pub")
     bundle = os.urandom(16).hex()
     text = manifest(bundle, keyid, listed_recipient, files)
     os.makedirs(outdir, exist_ok=True)
