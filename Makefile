@@ -51,7 +51,15 @@ else
 WERROR ?=
 endif
 CPPFLAGS_BASE := -D_GNU_SOURCE -DAS_VERSION='"$(VERSION)"' -I.
-ifeq ($(SANITIZE),1)
+ifeq ($(SANITIZE),fuzz)
+# libFuzzer (clang): everything instrumented for coverage; the harnesses link the fuzzer main.
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=all
+HARDEN := -fPIE
+HARDEN_LD := -pie -fsanitize=address,undefined
+CPPFLAGS_BASE += -DAS_TEST_HOOKS -DAS_FUZZING
+WERROR := -Werror
+else ifeq ($(SANITIZE),1)
 # FORTIFY is left out here: it conflicts with the sanitizers' interceptors.
 OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 HARDEN := -fstack-protector-strong -fPIE
@@ -78,6 +86,7 @@ SEND_SRC := $(sort $(wildcard sender/*.c))
 RECV_SRC := $(sort $(wildcard receiver/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB := $(BUILD)/libairseal.a
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -85,9 +94,11 @@ SEND_OBJ := $(SEND_SRC:%.c=$(BUILD)/obj/%.o)
 RECV_OBJ := $(RECV_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
+FUZZER_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 PROGRAMS := $(BUILD)/airseal-send $(BUILD)/airseal-recv
 
-.PHONY: all deps check demo bench fuzz fuzz-smoke install uninstall clean test-binaries \
+.PHONY: all deps check demo bench fuzz fuzz-smoke install uninstall clean test-binaries fuzz-binaries \
 	check-valgrind format pkgcheck
 .DEFAULT_GOAL := all
 
@@ -136,9 +147,22 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(BUILD)/.pkgcheck
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(TEST_LIBS) -lutil $(LDFLAGS_ALL)
 
-test-binaries: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN)
+# A harness with the replay driver (make check), or with libFuzzer's main (make fuzz).
+$(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB) | $(BUILD)/.pkgcheck
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -o $@ $< tests/fuzz/replay.c $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
--include $(LIB_OBJ:.o=.d) $(SEND_OBJ:.o=.d) $(RECV_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d)
+$(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB) | $(BUILD)/.pkgcheck
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
+test-binaries: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN)
+fuzz-binaries: $(FUZZER_BIN)
+
+-include $(LIB_OBJ:.o=.d) $(SEND_OBJ:.o=.d) $(RECV_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d) \
+	$(REPLAY_BIN:=.d) $(FUZZER_BIN:=.d)
 
 # ---------------------------------------------------------------- set-up
 
@@ -184,12 +208,16 @@ bench: deps
 	@$(MAKE) --no-print-directory all NEED_TEST_PKGS=1 test-binaries
 	@bash tests/bench/run-bench.sh $(BUILD)
 
+# make fuzz: each harness for FUZZ_SECONDS (or FUZZ_RUNS executions), from its seed corpus.
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= 0
 fuzz: deps
-	@bash tests/fuzz/run-fuzz.sh $(FUZZ_SECONDS)
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang SANITIZE=fuzz fuzz-binaries
+	@bash tests/fuzz/run-fuzz.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_RUNS)
 
 fuzz-smoke: deps
-	@bash tests/fuzz/run-fuzz.sh 30
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=clang SANITIZE=fuzz fuzz-binaries
+	@bash tests/fuzz/run-fuzz.sh build/fuzz 30 0
 
 # ---------------------------------------------------------------- install
 

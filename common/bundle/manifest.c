@@ -313,7 +313,7 @@ int as_manifest_parse(as_manifest *m, const uint8_t *data, size_t len, as_error 
             if (seen_bytes++ || as_parse_u64(v, vn, AS_MANIFEST_MAX_TOTAL, true, &bytes) != 0)
                 return BAD("manifest bytes: must be a number, once");
         } else {
-            return BAD("unknown manifest header line: %.40s", line);
+            return BAD("unknown manifest header line: %.*s", (int)(n < 40 ? n : 40), line);
         }
     }
     if (!seen_bundle || !seen_case || !seen_created || !seen_sender || !seen_files || !seen_bytes ||

@@ -24,7 +24,9 @@ static void sanitise(char *s)
     }
 }
 
-static void vset(as_error *err, as_errcode code, const char *fmt, va_list ap)
+/* fmt is always a caller's literal, checked at the as_fail call sites (format attribute). */
+__attribute__((format(printf, 3, 0))) static void vset(as_error *err, as_errcode code,
+                                                       const char *fmt, va_list ap)
 {
     err->code = code;
     int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
