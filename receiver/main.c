@@ -32,6 +32,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *verb = argv[1];
+    if ((rc = as_cli_refuse_secret_args(verb, argc - 1, argv + 1)) != 0)
+        return rc;
     if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
         fputs(usage, stdout);
         return 0;

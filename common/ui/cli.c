@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../core/secret.h"
@@ -71,4 +72,22 @@ int as_cli_pass_option(as_pass_source *src, int opt, const char *arg, const char
 bool as_cli_stderr_is_tty(void)
 {
     return isatty(STDERR_FILENO) == 1;
+}
+
+int as_cli_refuse_secret_args(const char *verb, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            break;
+        if (strncmp(a, "--pass", 6) != 0)
+            continue;
+        size_t n = strcspn(a, "=");
+        if (n == strlen("--passphrase-file") && strncmp(a, "--passphrase-file", n) == 0)
+            continue;
+        return as_cli_usage(verb, "passphrases are never taken on the command line (ps and "
+                                  "shell history would show them); use --passphrase-file FILE "
+                                  "or answer the prompt");
+    }
+    return 0;
 }

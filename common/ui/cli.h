@@ -14,6 +14,15 @@
  * Returns 0, or an exit status after printing why. */
 int as_cli_start(const char *progname);
 
+/*
+ * Refuses (usage error, 2) any argument that looks like a passphrase option other than
+ * --passphrase-file: "--passphrase", "--pass", "--password=..." and the like. getopt_long
+ * would take an abbreviation such as "--passphrase X" for "--passphrase-file X" and then
+ * echo X in "cannot open X"; a passphrase must never be in argv, ps or shell history, so it
+ * is refused before any parsing and without repeating the argument. Returns 0 otherwise.
+ */
+int as_cli_refuse_secret_args(const char *verb, int argc, char **argv);
+
 /* The name given to as_cli_start. */
 const char *as_cli_progname(void);
 

@@ -33,9 +33,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0)
         return 0;
     as_error e2 = {0};
-    fuzz_check_error(as_mini_verify(&pk, &sig, prehash, (const uint8_t *)MESSAGE,
-                                    sizeof MESSAGE - 1, true, &e2),
-                     &e2);
+    fuzz_check_error(
+        as_mini_verify(&pk, &sig, prehash, (const uint8_t *)MESSAGE, sizeof MESSAGE - 1, true, &e2),
+        &e2);
     as_bundle_comment c;
     as_error e3 = {0};
     fuzz_check_error(as_bundle_comment_parse(&c, sig.trusted, &e3), &e3);

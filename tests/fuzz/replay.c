@@ -48,7 +48,6 @@ static int replay_file(const char *path)
     return 0;
 }
 
-
 int main(int argc, char **argv)
 {
     unsigned long count = 0;
