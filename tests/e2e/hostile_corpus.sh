@@ -135,6 +135,21 @@ mv Rb/bundle.age.part001 Rb/zz && mv Rb/bundle.age.part003 Rb/bundle.age.part001
 check "parts renamed and shuffled: found by their content" airseal-recv import st Rb
 count=$((count + 1))
 
+# --- the auditor's view: a custody log or receipt edited after the fact
+cp st/custody.log log.orig
+python3 -c "
+l = open('log.orig').read().split('\n'); l[1] = l[1].replace(':', '-', 1); open('log.edited', 'w').write('\n'.join(l))"
+expect 1 "custody log entry 2 \(line 2\)" "an edited custody log entry is named" -- airseal-recv verify -p st/station.pub log.edited
+python3 -c "
+l = open('log.orig').read().split('\n'); del l[2]; open('log.cut', 'w').write('\n'.join(l))"
+expect 1 "custody log entry 3 \(line 3\): sequence number 4, expected 3 \(entry missing, duplicated or moved\)$" "a deleted custody log entry is named" -- airseal-recv verify -p st/station.pub log.cut
+head -n -1 log.orig > log.short
+check "a log cut at its end still verifies as a shorter chain (receipts carry the entry number)" airseal-recv verify -p st/station.pub log.short
+rc=$(ls st/receipts/*.receipt | head -1)
+sed 's/^files: .*/files: 99/' "$rc" > forged.receipt && cp "$rc.minisig" forged.receipt.minisig
+expect 1 "signature verification failed \(data modified or signature forged\)$" "an edited receipt is refused" -- airseal-send verify-receipt -p st/station.pub forged.receipt
+count=$((count + 3))
+
 diag "$count hostile inputs here, plus the archive attacks of hostile_archives.sh"
 [ "$count" -ge 25 ] && ok "$count hostile inputs checked" || not_ok "only $count hostile inputs"
 check "the custody log still verifies" airseal-recv verify --station st st/custody.log
