@@ -28,7 +28,7 @@ rm -rf "$BIN" && mkdir -p "$BIN"
 for f in "$BUILD"/airseal-send "$BUILD"/airseal-recv "$BUILD"/tools/*; do
     [ -x "$f" ] || continue
     if [ "${AIRSEAL_VALGRIND:-0}" = 1 ]; then
-        printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no "%s" "$@"\n' "$f" > "$BIN/$(basename "$f")"
+        printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --suppressions=%s --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect --track-fds=no "%s" "$@"\n' "$ROOT/tests/valgrind.supp" "$f" > "$BIN/$(basename "$f")"
         chmod +x "$BIN/$(basename "$f")"
     else
         ln -s "$f" "$BIN/$(basename "$f")"
@@ -72,7 +72,7 @@ for t in "$BUILD"/tests/test_*; do
     case $name in
     test_age_vectors) run_one "$name" "$t" "$AIRSEAL_VECTORS/age" 124 19 ;;
     *) if [ "${AIRSEAL_VALGRIND:-0}" = 1 ]; then
-           run_one "$name" valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "$t"
+           run_one "$name" valgrind -q --error-exitcode=99 --suppressions="$ROOT/tests/valgrind.supp" --leak-check=full --errors-for-leak-kinds=definite,indirect "$t"
        else
            run_one "$name" "$t"
        fi ;;
