@@ -26,9 +26,12 @@ check "receipt verifies" airseal-send verify-receipt -p st/station.pub "st/recei
 grep -q " transport=qr " st/custody.log && ok "custody log records the QR transport" || not_ok "transport not logged"
 [ -z "$(ls -A st/scan-cache 2>/dev/null)" ] && ok "scan cache empty after a complete import" || not_ok "scan cache left"
 
-# 2. loss: 10% of the frames deleted at random, 20 seeds
+# 2. loss: 10% of the frames deleted at random, 20 seeds (3 under make check-valgrind, where
+# each import decodes at about 4 frames a second; the sanitizer run keeps all 20)
+nseeds=20
+[ "${AIRSEAL_VALGRIND:-0}" = 1 ] && nseeds=3
 fails=0
-for seed in $(seq 1 20); do
+for seed in $(seq 1 "$nseeds"); do
     rm -rf lossy stx && cp -r fr lossy && cp -a base stx
     ls lossy/frame-*.png | python3 -c "
 import random, sys, os
@@ -36,7 +39,7 @@ files = sys.stdin.read().split(); random.seed($seed)
 for f in random.sample(files, len(files) // 10): os.unlink(f)"
     airseal-recv import stx lossy > /dev/null 2> err || { fails=$((fails + 1)); diag "seed $seed: $(cat err)"; }
 done
-[ "$fails" = 0 ] && ok "10% of frames lost (20 seeds): every import succeeds" || not_ok "$fails of 20 lossy imports failed"
+[ "$fails" = 0 ] && ok "10% of frames lost ($nseeds seeds): every import succeeds" || not_ok "$fails of $nseeds lossy imports failed"
 
 # 40% lost: a clear failure naming the missing frames; rescanning only those completes it
 rm -rf lossy stx && cp -r fr lossy && cp -a base stx
