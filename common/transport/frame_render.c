@@ -215,6 +215,7 @@ int as_frames_render(const as_frame_encoder *e, const char *dir, as_frame_render
     int rc = -1;
     as_progress pg;
     as_progress_start(&pg, "Frames", n);
+    pg.unit = "frames";
     pg.enabled &= o->progress;
     if (frame == NULL) {
         as_fail(err, AS_ERR_NOMEM, "out of memory");

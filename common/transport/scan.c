@@ -227,6 +227,7 @@ int as_scan_images(char *const *paths, size_t n, unsigned threads, as_frame_set 
     scan_job job = {.paths = paths, .n = n, .set = set, .stats = stats};
     pthread_mutex_init(&job.lock, NULL);
     as_progress_start(&job.pg, "Scanning", n);
+    job.pg.unit = "images";
     job.pg.enabled &= progress;
     pthread_t tid[8];
     unsigned started = 0;
@@ -327,6 +328,7 @@ int as_scan_camera(const char *device, as_frame_set *set, as_scan_stats *stats,
             uint32_t need = as_frame_bundle_needed(b);
             if (!started) {
                 as_progress_start(&pg, "Frames", b->l.k_total);
+                pg.unit = "blocks";
                 pg.enabled &= progress;
                 started = true;
             }

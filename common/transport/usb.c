@@ -722,6 +722,7 @@ int as_usb_out_finish(as_usb_out *u, const as_seal_result *sr, unsigned redundan
     if (ix.layout.m_total > 0) {
         as_progress pg;
         as_progress_start(&pg, "Parity", ix.layout.stripes);
+        pg.unit = "stripes";
         pg.enabled &= progress;
         encode_ctx ec = {u, parity, &ix.layout, &pg};
         as_ec_io io = {.ctx = &ec,
@@ -1290,6 +1291,7 @@ int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sh
         goto out;
     }
     as_progress_start(&pg, "Checking", l->k_total);
+    pg.unit = "blocks";
     pg.enabled &= progress;
     for (uint32_t i = 0; i < l->k_total; i++) {
         uint32_t len = as_ec_data_len(l, i);

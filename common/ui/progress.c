@@ -19,6 +19,7 @@ void as_progress_start(as_progress *p, const char *label, uint64_t total)
     memset(p, 0, sizeof *p);
     p->enabled = isatty(STDERR_FILENO) == 1 && getenv("NO_PROGRESS") == NULL;
     p->label = label;
+    p->unit = NULL;
     p->total = total;
     p->start = p->last_draw = as_now();
 }
@@ -49,7 +50,10 @@ static void draw(as_progress *p, double now)
     bar[WIDTH] = '\0';
     double elapsed = now - p->start;
     double speed = elapsed > 0 ? (double)p->done / elapsed : 0;
-    human_rate(rate, sizeof rate, speed);
+    if (p->unit != NULL)
+        snprintf(rate, sizeof rate, "%.0f %s/s", speed, p->unit);
+    else
+        human_rate(rate, sizeof rate, speed);
     if (speed > 0 && p->done < p->total) {
         double secs = (double)(p->total - p->done) / speed;
         snprintf(left, sizeof left, "%d:%02d left", (int)secs / 60, (int)secs % 60);

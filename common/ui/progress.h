@@ -12,6 +12,7 @@
 typedef struct as_progress {
     bool enabled;
     const char *label;
+    const char *unit; /* NULL: bytes (rate in B/s, kB/s...); else what is counted ("frames") */
     uint64_t total;
     uint64_t done;
     double start;
