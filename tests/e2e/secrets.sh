@@ -12,16 +12,18 @@ PASS="correct horse battery staple 7"
 chmod 755 "$T" && mkdir -p held && chmod 777 held
 as_user=()
 if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups --); fi
-for prog in "airseal-send keygen -o $T/held/k" "airseal-recv init $T/held/st"; do
-    name=${prog%% -o*}; name=${name%% $T*}
-    ASAN_OPTIONS=detect_leaks=0:disable_coredump=0 "${as_user[@]}" ptyrun -- $prog > /dev/null 2>&1 &
+# The binaries themselves, not the wrappers make check-valgrind puts on PATH: valgrind
+# emulates rlimits and prctl, so /proc would show valgrind's view instead of airseal's.
+for prog in "$AIRSEAL_BUILD/airseal-send keygen -o $T/held/k" "$AIRSEAL_BUILD/airseal-recv init $T/held/st"; do
+    name=${prog#"$AIRSEAL_BUILD/"}; name=${name%% -o*}; name=${name%% $T*}
+    ASAN_OPTIONS=detect_leaks=0:disable_coredump=0 "${as_user[@]}" "$AIRSEAL_BUILD/tools/ptyrun" -- $prog > /dev/null 2>&1 &
     runner=$!
     pid=""
     for _ in $(seq 1 100); do
-        # the airseal process itself (under make check-valgrind, valgrind's), not ptyrun's
+        # the airseal process itself, not ptyrun
         pid=""
         for p in $(pgrep -f "${prog#* }$"); do
-            case $(cat "/proc/$p/comm" 2> /dev/null) in ptyrun | setpriv | "") ;; *) pid=$p ;; esac
+            [ "$(cat "/proc/$p/comm" 2> /dev/null)" = "${name%% *}" ] && pid=$p
         done
         [ -n "$pid" ] && grep -q "^State:.*[SR]" "/proc/$pid/status" 2> /dev/null && break
         sleep 0.1
