@@ -516,3 +516,27 @@ void as_outdir_discard(const char *dir, bool created)
     }
     closedir(d);
 }
+
+int as_dir_each(const char *dir, size_t *budget, size_t max_files, as_dir_visit visit, void *ctx,
+                as_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot read folder %s", dir);
+    struct dirent *e;
+    int rc = 0;
+    while (rc >= 0 && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (*budget == 0) {
+            rc = as_fail(err, AS_ERR_LIMIT, "more than %zu files in the sources", max_files);
+            break;
+        }
+        --*budget;
+        char *p = as_path_join(dir, e->d_name, err);
+        rc = p != NULL ? visit(p, ctx, err) : -1;
+        free(p);
+    }
+    closedir(d);
+    return rc < 0 ? -1 : 0;
+}

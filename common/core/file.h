@@ -90,6 +90,17 @@ int as_path_exists(const char *path, as_error *err);
 int as_dir_is_empty(const char *dir, as_error *err);
 
 /*
+ * Calls visit(path) for every entry of the folder dir except hidden ones ('.' first), in
+ * readdir order, with path = dir/name (freed after the call). Each entry spends one unit of
+ * *budget; when it runs out, fails with AS_ERR_LIMIT "more than N files in the sources" (N the
+ * budget's starting value is not known here, so max_files is passed for the message). Stops
+ * at the first visit that returns < 0 and returns -1; otherwise 0.
+ */
+typedef int (*as_dir_visit)(const char *path, void *ctx, as_error *err);
+int as_dir_each(const char *dir, size_t *budget, size_t max_files, as_dir_visit visit, void *ctx,
+                as_error *err);
+
+/*
  * Prepares an output folder that must be new, or existing and empty (never a place with files
  * in it): creates it (0755) when missing and sets *created. AS_ERR_EXISTS when it holds files.
  */

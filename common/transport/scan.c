@@ -57,10 +57,21 @@ static int push(char ***v, size_t *n, size_t *cap, const char *path, as_error *e
     return 0;
 }
 
+typedef struct image_list {
+    char **v;
+    size_t count, cap;
+} image_list;
+
+static int push_image(const char *path, void *ctx, as_error *err)
+{
+    image_list *l = ctx;
+    return as_scan_is_image(path) ? push(&l->v, &l->count, &l->cap, path, err) : 0;
+}
+
 long as_scan_list_images(char *const *sources, size_t n, char ***paths, as_error *err)
 {
-    char **v = NULL;
-    size_t count = 0, cap = 0;
+    image_list list = {0};
+    size_t budget = AS_SCAN_MAX_IMAGES;
     for (size_t i = 0; i < n; i++) {
         struct stat st;
         if (lstat(sources[i], &st) != 0) {
@@ -68,34 +79,19 @@ long as_scan_list_images(char *const *sources, size_t n, char ***paths, as_error
             goto fail;
         }
         if (!S_ISDIR(st.st_mode)) {
-            if (as_scan_is_image(sources[i]) && push(&v, &count, &cap, sources[i], err) != 0)
+            if (push_image(sources[i], &list, err) != 0)
                 goto fail;
             continue;
         }
-        DIR *d = opendir(sources[i]);
-        if (d == NULL) {
-            as_fail_errno(err, AS_ERR_IO, errno, "cannot read folder %s", sources[i]);
-            goto fail;
-        }
-        struct dirent *e;
-        int rc = 0;
-        while (rc == 0 && (e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            char *p = as_path_join(sources[i], e->d_name, err);
-            rc = p == NULL ? -1 : as_scan_is_image(p) ? push(&v, &count, &cap, p, err) : 0;
-            free(p);
-        }
-        closedir(d);
-        if (rc != 0)
+        if (as_dir_each(sources[i], &budget, AS_SCAN_MAX_IMAGES, push_image, &list, err) != 0)
             goto fail;
     }
-    if (count > 1)
-        qsort(v, count, sizeof *v, cmp_str);
-    *paths = v;
-    return (long)count;
+    if (list.count > 1)
+        qsort(list.v, list.count, sizeof *list.v, cmp_str);
+    *paths = list.v;
+    return (long)list.count;
 fail:
-    as_scan_free_list(v, count);
+    as_scan_free_list(list.v, list.count);
     return -1;
 }
 

@@ -30,7 +30,8 @@ bool as_scan_is_image(const char *path);
 
 /*
  * Lists the images among sources (files, or folders scanned one level deep), sorted by path.
- * *paths is a malloc'd array of malloc'd strings. Returns the count, or -1.
+ * *paths is a malloc'd array of malloc'd strings. Returns the count, or -1 (AS_ERR_LIMIT past
+ * AS_SCAN_MAX_IMAGES images, or as many folder entries of any kind).
  */
 long as_scan_list_images(char *const *sources, size_t n, char ***paths, as_error *err);
 void as_scan_free_list(char **paths, size_t n);

@@ -989,6 +989,17 @@ static int consider(as_usb_in *in, const char *path, as_usb_report *rep, as_erro
     return rc < 0 ? -1 : 1;
 }
 
+typedef struct gather_ctx {
+    as_usb_in *in;
+    as_usb_report *rep;
+} gather_ctx;
+
+static int consider_entry(const char *path, void *ctx, as_error *err)
+{
+    gather_ctx *g = ctx;
+    return consider(g->in, path, g->rep, err);
+}
+
 as_usb_in *as_usb_gather(char *const *sources, size_t n, as_usb_report *rep, as_error *err)
 {
     as_usb_in *in = calloc(1, sizeof *in);
@@ -1005,27 +1016,8 @@ as_usb_in *as_usb_gather(char *const *sources, size_t n, as_usb_report *rep, as_
             goto fail;
         }
         if (S_ISDIR(st.st_mode)) {
-            DIR *d = opendir(sources[i]);
-            if (d == NULL) {
-                as_fail_errno(err, AS_ERR_IO, errno, "cannot read folder %s", sources[i]);
-                goto fail;
-            }
-            struct dirent *e;
-            int rc = 0;
-            while (rc >= 0 && (e = readdir(d)) != NULL) {
-                if (e->d_name[0] == '.')
-                    continue;
-                if (budget-- == 0) {
-                    rc = as_fail(err, AS_ERR_LIMIT, "more than %d files in the sources",
-                                 MAX_SOURCE_FILES);
-                    break;
-                }
-                char *p = as_path_join(sources[i], e->d_name, err);
-                rc = p ? consider(in, p, rep, err) : -1;
-                free(p);
-            }
-            closedir(d);
-            if (rc < 0)
+            gather_ctx g = {.in = in, .rep = rep};
+            if (as_dir_each(sources[i], &budget, MAX_SOURCE_FILES, consider_entry, &g, err) != 0)
                 goto fail;
         } else if (S_ISREG(st.st_mode)) {
             if (consider(in, sources[i], rep, err) < 0)

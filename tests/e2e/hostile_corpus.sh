@@ -122,6 +122,8 @@ rm -rf u && mkdir u && cp P/bundle.index u/
 hostile "an index alone" 1 "no bundle\.age and no part of it in the sources \(1 files looked at\)$" u
 rm -rf u && mkdir u && cp P/bundle.age.part00* u/
 hostile "parts without any signature" 1 "no signature \(bundle\.age\.minisig or bundle\.index\) in the sources$" u
+rm -rf u && cp -r P u && (cd u && for i in $(seq 1 4097); do : > "junk$i"; done)
+hostile "a stick with 4097 more files" 1 "more than 4096 files in the sources$" u
 # conflicting copies: the copy that matches the index wins, the other is damage
 before=$(state)
 rm -rf u && cp -r P u && mkdir u/again && cp P/bundle.age.part002 u/again/ && flip_byte u/again/bundle.age.part002 10000
