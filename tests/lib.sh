@@ -76,3 +76,14 @@ PY
 }
 
 done_testing() { echo "1..$T_N"; }
+
+# Copies the real programs NAMES (airseal-send, airseal-recv, tools) into $T/ubin, reachable
+# by another user: tests that run them as nobody must not depend on the build folder's
+# parents being enterable (a clone in a private directory is not).
+user_bins() {
+    mkdir -p "$T/ubin" && chmod 755 "$T" "$T/ubin"
+    local n
+    for n in "$@"; do
+        if [ -x "$AIRSEAL_BUILD/$n" ]; then cp "$AIRSEAL_BUILD/$n" "$T/ubin/"; else cp "$AIRSEAL_BUILD/tools/$n" "$T/ubin/"; fi
+    done
+}

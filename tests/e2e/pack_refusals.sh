@@ -55,7 +55,8 @@ else
     chmod 000 shared/ev/locked
     as_user() { "$@"; }
 fi
-expect 1 "cannot read ev/locked: Permission denied" "an unreadable file is named" -- as_user env -C shared airseal-send pack -r r.pub -s ngo.key -o out ev
+user_bins airseal-send
+expect 1 "cannot read ev/locked: Permission denied" "an unreadable file is named" -- as_user env -C shared "$T/ubin/airseal-send" pack -r r.pub -s ngo.key -o out ev
 [ ! -e shared/out ] && ok "unreadable file: nothing written" || not_ok "unreadable file: output left"
 
 # And the same evidence, once sound, packs.

@@ -12,11 +12,13 @@ PASS="correct horse battery staple 7"
 chmod 755 "$T" && mkdir -p held && chmod 777 held
 as_user=()
 if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups --); fi
-# The binaries themselves, not the wrappers make check-valgrind puts on PATH: valgrind
-# emulates rlimits and prctl, so /proc would show valgrind's view instead of airseal's.
-for prog in "$AIRSEAL_BUILD/airseal-send keygen -o $T/held/k" "$AIRSEAL_BUILD/airseal-recv init $T/held/st"; do
-    name=${prog#"$AIRSEAL_BUILD/"}; name=${name%% -o*}; name=${name%% $T*}
-    ASAN_OPTIONS=detect_leaks=0:disable_coredump=0 "${as_user[@]}" "$AIRSEAL_BUILD/tools/ptyrun" -- $prog > /dev/null 2>&1 &
+# The binaries themselves, not the wrappers make check-valgrind puts on PATH (valgrind
+# emulates rlimits and prctl, so /proc would show valgrind's view instead of airseal's),
+# copied where the unprivileged user can reach them.
+user_bins airseal-send airseal-recv ptyrun
+for prog in "$T/ubin/airseal-send keygen -o $T/held/k" "$T/ubin/airseal-recv init $T/held/st"; do
+    name=${prog#"$T/ubin/"}; name=${name%% -o*}; name=${name%% $T*}
+    ASAN_OPTIONS=detect_leaks=0:disable_coredump=0 "${as_user[@]}" "$T/ubin/ptyrun" -- $prog > /dev/null 2>&1 &
     runner=$!
     pid=""
     for _ in $(seq 1 100); do
