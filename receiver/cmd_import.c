@@ -27,6 +27,7 @@ static const char help[] =
     "log. Importing a bundle that is already in the vault changes nothing.\n"
     "\n"
     "  --camera DEVICE          read QR frames from a V4L2 camera (/dev/video0)\n"
+    "  --json                   print the result as one JSON object on standard output\n"
     "  --passphrase-file FILE   read the station passphrase from FILE's first line\n"
     "  -h, --help               this help\n"
     "\n"
@@ -52,6 +53,86 @@ static bool sources_are_frames(char *const *src, size_t n)
             return true;
     }
     return false;
+}
+
+static const char *verdict_of(as_import_status s)
+{
+    switch (s) {
+    case AS_IMPORT_ALREADY:
+        return "already-in-vault";
+    case AS_IMPORT_COMPLETED:
+        return "completed-interrupted-import";
+    default:
+        return "imported";
+    }
+}
+
+/* The QR counters, in the human summary's order. */
+static void json_frames(as_json *j, const as_import_result *r)
+{
+    as_json_open(j, "qr");
+    as_json_uint(j, "images", r->qr.scan.images);
+    as_json_uint(j, "codes", r->qr.frames);
+    as_json_uint(j, "new_blocks", r->qr.added);
+    as_json_uint(j, "from_earlier_scans", r->qr.from_cache);
+    as_json_uint(j, "duplicates", r->qr.duplicates);
+    as_json_uint(j, "conflicting", r->qr.conflicts);
+    as_json_uint(j, "corrupt", r->qr.corrupt);
+    as_json_uint(j, "other_bundles", r->qr.other_bundles);
+    as_json_uint(j, "unreadable_images", r->qr.scan.unreadable);
+    as_json_uint(j, "images_without_code", r->qr.scan.no_code);
+    as_json_uint(j, "data_blocks", r->qr.data_blocks);
+    as_json_uint(j, "total_blocks", r->qr.total_blocks);
+    as_json_close(j);
+}
+
+static void print_json(const as_station *st, const as_import_result *r, bool qr)
+{
+    as_json j;
+    as_cli_json_begin(&j, stdout, "import");
+    as_json_bool(&j, "ok", true);
+    as_json_str(&j, "verdict", verdict_of(r->status));
+    as_json_uint(&j, "exit_status", 0);
+    as_json_str(&j, "station", st->id);
+    as_json_open(&j, "bundle");
+    as_json_str(&j, "id", r->comment.bundle_id);
+    as_json_str(&j, "case", r->comment.case_id);
+    as_json_uint(&j, "files", r->comment.files);
+    as_json_uint(&j, "bytes", r->comment.bytes);
+    as_json_hex(&j, "manifest_sha256", r->comment.manifest_sha256, 32);
+    as_json_uint(&j, "sealed_size", r->sealed_size);
+    as_json_hex(&j, "sealed_sha256", r->sealed_sha256, 32);
+    as_json_close(&j);
+    as_json_open(&j, "signer");
+    as_json_str(&j, "key_id", r->signer);
+    as_json_str(&j, "label", r->signer_label);
+    as_json_str(&j, "fingerprint", r->signer_fingerprint);
+    as_json_close(&j);
+    as_json_str(&j, "transport", qr ? "qr" : "usb");
+    as_json_uint(&j, "repaired_blocks", qr ? r->repaired : r->usb.blocks_repaired);
+    if (qr)
+        json_frames(&j, r);
+    as_json_str(&j, "vault_entry", r->vault_path);
+    as_json_str(&j, "receipt", r->receipt_path);
+    as_json_uint(&j, "custody_entry", r->custody_entry);
+    as_json_end(&j);
+}
+
+/* A failed import: the JSON object on stdout (with --json), the one line on stderr. */
+static int import_failed(const char *dir, const as_error *err, const as_import_result *r, bool json)
+{
+    if (json) {
+        as_json j;
+        as_cli_json_begin(&j, stdout, "import");
+        as_cli_json_failure(&j, err, err->code == AS_ERR_INCOMPLETE ? "incomplete" : "rejected");
+        as_json_str(&j, "station_dir", dir);
+        if (r != NULL && r->qr.missing[0] != '\0') {
+            as_json_str(&j, "missing_frames", r->qr.missing);
+            as_json_str(&j, "scan_cache", r->qr.cache);
+        }
+        as_json_end(&j);
+    }
+    return as_cli_fail(err);
 }
 
 static void print_frames(const as_import_result *r)
@@ -85,11 +166,13 @@ int cmd_import(int argc, char **argv)
     static const struct option opts[] = {
         {"passphrase-file", required_argument, NULL, AS_OPT_PASSPHRASE_FILE},
         {"camera", required_argument, NULL, OPT_CAMERA},
+        {"json", no_argument, NULL, AS_OPT_JSON},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     as_pass_source src = {AS_PASS_PROMPT, NULL};
     const char *camera = NULL;
+    bool json = false;
     int c;
     optind = 0;
     opterr = 0;
@@ -104,6 +187,9 @@ int cmd_import(int argc, char **argv)
             break;
         case OPT_CAMERA:
             camera = optarg;
+            break;
+        case AS_OPT_JSON:
+            json = true;
             break;
         default:
             return as_cli_bad_option("import", argv, c);
@@ -121,7 +207,7 @@ int cmd_import(int argc, char **argv)
         return 3;
     if (open_unlocked_station(&st, dir, &src, &err) != 0) {
         free(r);
-        return as_cli_fail(&err);
+        return import_failed(dir, &err, NULL, json);
     }
     int lock = as_station_lock(&st, &err);
     char *const *sources = argv + optind + 1;
@@ -135,8 +221,15 @@ int cmd_import(int argc, char **argv)
         close(lock);
     if (rc != 0) {
         as_station_close(&st);
+        rc = import_failed(dir, &err, r, json);
         free(r);
-        return as_cli_fail(&err);
+        return rc;
+    }
+    if (json) {
+        print_json(&st, r, qr);
+        as_station_close(&st);
+        free(r);
+        return 0;
     }
     char size[32];
     as_human_size(size, sizeof size, r->comment.bytes);

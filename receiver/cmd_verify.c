@@ -32,12 +32,32 @@ static const char help[] =
     "  a vault entry  (STATION/vault/<case>/<bundle>): the NGO's signatures and every file\n"
     "                 against the signed manifest; key: -p NGO.pub, or --station\n"
     "\n"
+    "options:\n"
+    "  -p KEY.pub           the public key to check against\n"
+    "  --station STATION    take keys from the station folder (station.pub, trust store)\n"
+    "  --json               print the result as one JSON object on standard output\n"
+    "  -h, --help           this help\n"
+    "\n"
     "Exit status: 0 verified, 1 verification failed (the first problem is printed),\n"
     "2 usage error, 3 system error.\n";
 
 enum {
     OPT_STATION = AS_OPT_FIRST_VERB_OPTION
 };
+
+static const char *const kind_names[] = {"bundle", "receipt", "custody-log", "vault-entry"};
+
+/* The signer members shared by bundle and vault results. */
+static void json_signer(as_json *j, const char *id, const char *label, const as_mini_pubkey *pk)
+{
+    char fp[AS_FINGERPRINT_STR];
+    as_fingerprint_minisign(pk, fp);
+    as_json_open(j, "signer");
+    as_json_str(j, "key_id", id);
+    as_json_str(j, "label", label);
+    as_json_str(j, "fingerprint", fp);
+    as_json_close(j);
+}
 
 typedef enum {
     T_BUNDLE,
@@ -116,7 +136,7 @@ static int ngo_key(as_mini_pubkey *pk, const uint8_t keynum[AS_MINI_KEYNUM_LEN],
     return rc;
 }
 
-static int verify_bundle(const char *target, const char *keyfile, const char *station,
+static int verify_bundle(const char *target, const char *keyfile, const char *station, as_json *j,
                          as_error *err)
 {
     as_usb_report rep;
@@ -159,6 +179,21 @@ static int verify_bundle(const char *target, const char *keyfile, const char *st
         as_mini_keyid(s->keynum, id);
         as_fingerprint_minisign(&pk, fp);
         as_hex_encode(hex, sha, 32);
+        rc = 0;
+        if (j != NULL) {
+            as_json_open(j, "bundle");
+            as_json_str(j, "id", bc.bundle_id);
+            as_json_str(j, "case", bc.case_id);
+            as_json_uint(j, "files", bc.files);
+            as_json_uint(j, "bytes", bc.bytes);
+            as_json_hex(j, "manifest_sha256", bc.manifest_sha256, 32);
+            as_json_uint(j, "sealed_size", size);
+            as_json_hex(j, "sealed_sha256", sha, 32);
+            as_json_close(j);
+            json_signer(j, id, label, &pk);
+            as_json_uint(j, "repaired_blocks", rep.blocks_repaired);
+            continue;
+        }
         printf("OK: bundle %s (case %s) is signed by key %s (%s), fingerprint %s.\n", bc.bundle_id,
                bc.case_id, id, label, fp);
         printf("    %llu files, %llu bytes of evidence; bundle.age is %llu bytes, SHA-256 %s\n",
@@ -168,7 +203,6 @@ static int verify_bundle(const char *target, const char *keyfile, const char *st
             printf("    (bundle.age was damaged: %u blocks verified only after repair from "
                    "parity)\n",
                    rep.blocks_repaired);
-        rc = 0;
     }
     free(s);
 out:
@@ -178,7 +212,7 @@ out:
     return rc;
 }
 
-static int verify_receipt(const char *target, const char *keyfile, const char *station,
+static int verify_receipt(const char *target, const char *keyfile, const char *station, as_json *j,
                           as_error *err)
 {
     as_mini_pubkey pk;
@@ -193,6 +227,10 @@ static int verify_receipt(const char *target, const char *keyfile, const char *s
     free(sig);
     if (rc != 0)
         return -1;
+    if (j != NULL) {
+        as_cli_json_receipt(j, &r);
+        return 0;
+    }
     char sealed[65], when[21];
     as_hex_encode(sealed, r.sealed_sha256, 32);
     as_time_utc(when, r.imported);
@@ -210,12 +248,14 @@ typedef struct log_audit {
     as_trust_store trusted;
     uint64_t imports;
     char last[21];
+    uint8_t head[32]; /* SHA-256 of the last entry's line */
 } log_audit;
 
 static int audit_entry(const as_log_entry *e, void *ctx, as_error *err)
 {
     log_audit *a = ctx;
     memcpy(a->last, e->time, sizeof a->last);
+    memcpy(a->head, e->line_hash, sizeof a->head);
     if (e->seq == 1) {
         const char *k = as_log_get(e, "key");
         as_mini_pubkey pk;
@@ -254,7 +294,8 @@ static int audit_entry(const as_log_entry *e, void *ctx, as_error *err)
     return 0;
 }
 
-static int verify_log(const char *target, const char *keyfile, const char *station, as_error *err)
+static int verify_log(const char *target, const char *keyfile, const char *station, as_json *j,
+                      as_error *err)
 {
     log_audit a;
     memset(&a, 0, sizeof a);
@@ -263,18 +304,33 @@ static int verify_log(const char *target, const char *keyfile, const char *stati
         return -1;
     int rc = as_custody_verify_file(target, &a.station, audit_entry, &a, &count, err);
     if (rc == 0) {
-        char id[AS_MINI_KEYID_STR];
+        char id[AS_MINI_KEYID_STR], head[65];
         as_mini_keyid(a.station.keynum, id);
-        printf("OK: custody log of station %s: %llu entr%s (%llu import%s) chained and signed; "
-               "last entry %s.\n",
-               id, (unsigned long long)count, count == 1 ? "y" : "ies",
-               (unsigned long long)a.imports, a.imports == 1 ? "" : "s", a.last);
+        as_hex_encode(head, a.head, 32);
+        if (j != NULL) {
+            as_json_open(j, "custody_log");
+            as_json_str(j, "station", id);
+            as_json_uint(j, "entries", count);
+            as_json_uint(j, "imports", a.imports);
+            as_json_str(j, "last_entry_time", a.last);
+            as_json_str(j, "last_entry_sha256", head);
+            as_json_close(j);
+        } else {
+            printf("OK: custody log of station %s: %llu entr%s (%llu import%s) chained and "
+                   "signed; last entry %s.\n",
+                   id, (unsigned long long)count, count == 1 ? "y" : "ies",
+                   (unsigned long long)a.imports, a.imports == 1 ? "" : "s", a.last);
+            /* Entries cut off the end leave a log that still verifies: the head lets an
+             * auditor compare with what they recorded last time, or with a receipt. */
+            printf("    Last entry %llu, SHA-256 %s\n", (unsigned long long)count, head);
+        }
     }
     as_trust_free(&a.trusted);
     return rc;
 }
 
-static int verify_vault(const char *target, const char *keyfile, const char *station, as_error *err)
+static int verify_vault(const char *target, const char *keyfile, const char *station, as_json *j,
+                        as_error *err)
 {
     uint8_t keynum[AS_MINI_KEYNUM_LEN];
     as_mini_pubkey pk;
@@ -284,6 +340,19 @@ static int verify_vault(const char *target, const char *keyfile, const char *sta
         ngo_key(&pk, keynum, keyfile, station, label, sizeof label, err) != 0 ||
         as_vault_verify(target, &pk, &rep, err) != 0)
         return -1;
+    if (j != NULL) {
+        as_json_open(j, "bundle");
+        as_json_str(j, "id", rep.comment.bundle_id);
+        as_json_str(j, "case", rep.comment.case_id);
+        as_json_uint(j, "files", rep.comment.files);
+        as_json_uint(j, "bytes", rep.comment.bytes);
+        as_json_hex(j, "manifest_sha256", rep.comment.manifest_sha256, 32);
+        as_json_close(j);
+        json_signer(j, rep.signer, label, &pk);
+        as_json_uint(j, "files_checked", rep.files_checked);
+        as_json_uint(j, "bytes_checked", rep.bytes_checked);
+        return 0;
+    }
     printf("OK: vault entry %s (case %s): %llu files, %llu bytes match the manifest signed by "
            "key %s (%s).\n",
            rep.comment.bundle_id, rep.comment.case_id, (unsigned long long)rep.files_checked,
@@ -295,10 +364,12 @@ int cmd_verify(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"station", required_argument, NULL, OPT_STATION},
+        {"json", no_argument, NULL, AS_OPT_JSON},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *keyfile = NULL, *station = NULL;
+    bool json = false;
     int c;
     optind = 0;
     opterr = 0;
@@ -309,6 +380,9 @@ int cmd_verify(int argc, char **argv)
             break;
         case OPT_STATION:
             station = optarg;
+            break;
+        case AS_OPT_JSON:
+            json = true;
             break;
         case 'h':
             fputs(help, stdout);
@@ -324,23 +398,56 @@ int cmd_verify(int argc, char **argv)
                                       "them)");
     const char *target = argv[optind];
     as_error err = {0};
-    target_kind k;
-    if (kind_of(target, &k, &err) != 0)
+    /* The result object is built while verifying; stdout is a pipe to a case-management
+     * system, so it is held in memory and written whole, success or failure. */
+    char *buf = NULL;
+    size_t buflen = 0;
+    FILE *mem = NULL;
+    as_json j;
+    if (json && (mem = open_memstream(&buf, &buflen)) == NULL) {
+        as_fail_errno(&err, AS_ERR_NOMEM, errno, "out of memory");
         return as_cli_fail(&err);
-    int rc;
-    switch (k) {
-    case T_RECEIPT:
-        rc = verify_receipt(target, keyfile, station, &err);
-        break;
-    case T_LOG:
-        rc = verify_log(target, keyfile, station, &err);
-        break;
-    case T_VAULT:
-        rc = verify_vault(target, keyfile, station, &err);
-        break;
-    default:
-        rc = verify_bundle(target, keyfile, station, &err);
-        break;
     }
-    return rc == 0 ? 0 : as_cli_fail(&err);
+    target_kind k = T_BUNDLE;
+    int rc = kind_of(target, &k, &err);
+    if (json) {
+        as_cli_json_begin(&j, mem, "verify");
+        as_json_str(&j, "target", target);
+        as_json_str(&j, "kind", rc == 0 ? kind_names[k] : NULL);
+    }
+    as_json *jp = json ? &j : NULL;
+    if (rc == 0) {
+        switch (k) {
+        case T_RECEIPT:
+            rc = verify_receipt(target, keyfile, station, jp, &err);
+            break;
+        case T_LOG:
+            rc = verify_log(target, keyfile, station, jp, &err);
+            break;
+        case T_VAULT:
+            rc = verify_vault(target, keyfile, station, jp, &err);
+            break;
+        default:
+            rc = verify_bundle(target, keyfile, station, jp, &err);
+            break;
+        }
+    }
+    int status = 0;
+    if (json) {
+        if (rc == 0) {
+            as_json_bool(&j, "ok", true);
+            as_json_str(&j, "verdict", "verified");
+            as_json_uint(&j, "exit_status", 0);
+        } else {
+            as_cli_json_failure(&j, &err, "not-verified");
+        }
+        as_json_end(&j);
+        fclose(mem);
+        fwrite(buf, 1, buflen, stdout);
+        fflush(stdout);
+        free(buf);
+    }
+    if (rc != 0)
+        status = as_cli_fail(&err);
+    return status;
 }

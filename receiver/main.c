@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "common/ui/cli.h"
+#include "common/ui/keyinfo.h"
 
 static const char usage[] =
     "usage: airseal-recv <command> [options]\n"
@@ -17,6 +18,8 @@ static const char usage[] =
     "  import STATION SOURCE...               verify, decrypt and store a bundle; sign a receipt\n"
     "  verify [-p KEY.pub | --station STATION] TARGET\n"
     "                                         check a bundle, receipt, custody log or vault entry\n"
+    "  fingerprint KEY...                     show a public key's fingerprint, to compare\n"
+    "                                         over the phone\n"
     "\n"
     "Run 'airseal-recv <command> --help' for a command's options.\n"
     "Exit status: 0 success, 1 rejected or failed verification, 2 usage error,\n"
@@ -50,6 +53,8 @@ int main(int argc, char **argv)
         return cmd_import(argc - 1, argv + 1);
     if (strcmp(verb, "verify") == 0)
         return cmd_verify(argc - 1, argv + 1);
+    if (strcmp(verb, "fingerprint") == 0)
+        return as_keyinfo_command(argc - 1, argv + 1);
     fprintf(stderr, "airseal-recv: unknown command '%s'\n\n%s", verb, usage);
     return 2;
 }

@@ -14,8 +14,8 @@
 #include "common/crypto/fingerprint.h"
 #include "common/transport/usb.h"
 #include "common/ui/cli.h"
+#include "common/ui/recipient.h"
 #include "common/ui/keyfile.h"
-#include "recipients.h"
 
 static const char help[] =
     "usage: airseal-send pack -r RECIPIENT... -s NGO.key -o OUTDIR [options] PATH...\n"
@@ -189,6 +189,11 @@ int cmd_pack(int argc, char **argv)
     printf("Bundle id:  %s\n", sr->comment.bundle_id);
     printf("Sealed:     %s/%s%s (%s), signed by key %s\n", outdir, AS_USB_AGE,
            split ? ".part*" : "", sealed, id);
+    for (size_t i = 0; i < nr; i++) {
+        char rfp[AS_FINGERPRINT_STR];
+        as_fingerprint_age(&rcpts[i], rfp);
+        printf("For:        the key with fingerprint %s (%s)\n", rfp, rargs[i]);
+    }
     printf("Parity:     %llu%% (damage up to that share is repaired on import)\n",
            (unsigned long long)redundancy);
     if (ev.empty_dirs > 0)

@@ -21,21 +21,76 @@ static const char help[] =
     "\n"
     "  -p, --station-key STATION.pub   the station's public key (check its fingerprint first)\n"
     "  --bundle OUTDIR                 the bundle folder you sent\n"
+    "  --json                          print the result as one JSON object on standard output\n"
     "  -h, --help                      this help\n";
 
 enum {
     OPT_BUNDLE = AS_OPT_FIRST_VERB_OPTION
 };
 
+/*
+ * Verifies the receipt at path against the station key in keyfile and, when bundle is not
+ * NULL, that it is for the sealed file of the bundle folder there (same bundle id, size and
+ * SHA-256). Fills *r.
+ */
+static int check_receipt(const char *keyfile, const char *path, const char *bundle, as_receipt *r,
+                         as_error *err)
+{
+    as_mini_pubkey pk;
+    uint8_t *text = NULL, *sig = NULL;
+    size_t tlen, slen;
+    int rc = -1;
+    if (as_mini_pubkey_load(&pk, keyfile, err) == 0 &&
+        as_receipt_load(path, &text, &tlen, &sig, &slen, err) == 0)
+        rc = as_receipt_verify(text, tlen, sig, slen, &pk, r, err);
+    free(text);
+    free(sig);
+    if (rc != 0 || bundle == NULL)
+        return rc;
+    as_usb_report rep;
+    char *const src[1] = {(char *)bundle};
+    as_usb_in *in = as_usb_gather(src, 1, &rep, err);
+    if (in == NULL)
+        return -1;
+    const char *id = as_usb_bundle_id(in);
+    int match = id != NULL && strcmp(id, r->bundle_id) == 0;
+    as_usb_in_free(in);
+    /* The index records the sealed file's size and SHA-256; an unreadable index is an error,
+     * never a silent match. */
+    char *idx = match ? as_path_join(bundle, AS_USB_INDEX, err) : NULL;
+    uint8_t *data = NULL;
+    size_t len;
+    as_usb_index ix;
+    if (match) {
+        if (idx == NULL || as_file_read_all(idx, 64u << 20, &data, &len, err) != 0 ||
+            as_usb_index_parse(&ix, data, len, err) != 0) {
+            free(data);
+            free(idx);
+            return -1;
+        }
+        match =
+            as_equal_ct(ix.sealed_sha256, r->sealed_sha256, 32) && ix.layout.size == r->sealed_size;
+        as_usb_index_free(&ix);
+    }
+    free(data);
+    free(idx);
+    if (match)
+        return 0;
+    return as_fail(err, AS_ERR_REJECTED, "the receipt is for bundle %s, not for the bundle in %s",
+                   r->bundle_id, bundle);
+}
+
 int cmd_verify_receipt(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"station-key", required_argument, NULL, 'p'},
         {"bundle", required_argument, NULL, OPT_BUNDLE},
+        {"json", no_argument, NULL, AS_OPT_JSON},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *keyfile = NULL, *bundle = NULL;
+    bool json = false;
     int c;
     optind = 0;
     opterr = 0;
@@ -46,6 +101,9 @@ int cmd_verify_receipt(int argc, char **argv)
             break;
         case OPT_BUNDLE:
             bundle = optarg;
+            break;
+        case AS_OPT_JSON:
+            json = true;
             break;
         case 'h':
             fputs(help, stdout);
@@ -59,46 +117,30 @@ int cmd_verify_receipt(int argc, char **argv)
     if (argc - optind != 1)
         return as_cli_usage("verify-receipt", "expected exactly one RECEIPT");
     as_error err = {0};
-    as_mini_pubkey pk;
-    uint8_t *text = NULL, *sig = NULL;
-    size_t tlen, slen;
     as_receipt r;
-    if (as_mini_pubkey_load(&pk, keyfile, &err) != 0 ||
-        as_receipt_load(argv[optind], &text, &tlen, &sig, &slen, &err) != 0 ||
-        as_receipt_verify(text, tlen, sig, slen, &pk, &r, &err) != 0) {
-        free(text);
-        free(sig);
+    const char *receipt = argv[optind];
+    if (check_receipt(keyfile, receipt, bundle, &r, &err) != 0) {
+        if (json) {
+            as_json j;
+            as_cli_json_begin(&j, stdout, "verify-receipt");
+            as_cli_json_failure(&j, &err, "not-verified");
+            as_json_str(&j, "target", receipt);
+            as_json_end(&j);
+        }
         return as_cli_fail(&err);
     }
-    free(text);
-    free(sig);
-    if (bundle != NULL) {
-        as_usb_report rep;
-        char *const src[1] = {(char *)bundle};
-        as_usb_in *in = as_usb_gather(src, 1, &rep, &err);
-        const char *id = in ? as_usb_bundle_id(in) : NULL;
-        int match = id != NULL && strcmp(id, r.bundle_id) == 0;
-        as_usb_in_free(in);
-        if (in == NULL)
-            return as_cli_fail(&err);
-        char *idx = as_path_join(bundle, AS_USB_INDEX, &err);
-        uint8_t *data = NULL;
-        size_t len;
-        as_usb_index ix;
-        if (match && idx != NULL && as_file_read_all(idx, 64u << 20, &data, &len, &err) == 0 &&
-            as_usb_index_parse(&ix, data, len, &err) == 0) {
-            match = as_equal_ct(ix.sealed_sha256, r.sealed_sha256, 32) &&
-                    ix.layout.size == r.sealed_size;
-            as_usb_index_free(&ix);
-        }
-        free(data);
-        free(idx);
-        if (!match) {
-            as_error_clear(&err);
-            as_fail(&err, AS_ERR_REJECTED, "the receipt is for bundle %s, not for the bundle in %s",
-                    r.bundle_id, bundle);
-            return as_cli_fail(&err);
-        }
+    if (json) {
+        as_json j;
+        as_cli_json_begin(&j, stdout, "verify-receipt");
+        as_json_bool(&j, "ok", true);
+        as_json_str(&j, "verdict", "verified");
+        as_json_uint(&j, "exit_status", 0);
+        as_json_str(&j, "target", receipt);
+        as_cli_json_receipt(&j, &r);
+        if (bundle != NULL)
+            as_json_str(&j, "matches_bundle", bundle);
+        as_json_end(&j);
+        return 0;
     }
     char when[21];
     as_time_utc(when, r.imported);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "common/ui/cli.h"
+#include "common/ui/keyinfo.h"
 #include "commands.h"
 
 static const char usage[] =
@@ -16,6 +17,8 @@ static const char usage[] =
     "                                         seal files and folders into a USB bundle\n"
     "  qr BUNDLE -o FRAMEDIR [options]        show a bundle as QR codes (PNG, PDF, player)\n"
     "  verify-receipt -p STATION.pub RECEIPT  check the station's signed receipt\n"
+    "  fingerprint KEY...                     show a public key's fingerprint, to compare\n"
+    "                                         over the phone\n"
     "\n"
     "Run 'airseal-send <command> --help' for a command's options.\n"
     "Exit status: 0 success, 1 rejected or failed verification, 2 usage error,\n"
@@ -49,6 +52,8 @@ int main(int argc, char **argv)
         return cmd_qr(argc - 1, argv + 1);
     if (strcmp(verb, "verify-receipt") == 0)
         return cmd_verify_receipt(argc - 1, argv + 1);
+    if (strcmp(verb, "fingerprint") == 0)
+        return as_keyinfo_command(argc - 1, argv + 1);
     fprintf(stderr, "airseal-send: unknown command '%s'\n\n%s", verb, usage);
     return 2;
 }

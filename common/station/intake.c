@@ -351,6 +351,7 @@ int as_intake(as_station *st, const as_intake_input *in, bool progress, as_impor
     as_fault_point("import:signature-verified");
     as_mini_keyid(sp->sig.keynum, r->signer);
     snprintf(r->signer_label, sizeof r->signer_label, "%s", sp->entry->label);
+    as_fingerprint_minisign(&sp->entry->key, r->signer_fingerprint);
 
     /* 2. what it claims to be; is it here already */
     if (as_bundle_comment_parse(&r->comment, sp->sig.trusted, err) != 0)

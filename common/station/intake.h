@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "../bundle/bundle.h"
+#include "../crypto/fingerprint.h"
 #include "../transport/scan.h"
 #include "../transport/usb.h"
 #include "station.h"
@@ -36,6 +37,7 @@ typedef struct as_import_result {
     as_bundle_comment comment;
     char signer[AS_MINI_KEYID_STR];
     char signer_label[AS_TRUST_LABEL_MAX + 1];
+    char signer_fingerprint[AS_FINGERPRINT_STR];
     uint64_t sealed_size;
     uint8_t sealed_sha256[32];
     char vault_path[4096];

@@ -44,7 +44,9 @@ static void cache_load(const as_station *st, as_frame_set *set, const as_frame_b
     size_t max = AS_FRAME_HEADER + b->h.block;
     struct dirent *de;
     while (d != NULL && (de = readdir(d)) != NULL) {
-        if (de->d_name[0] == '.')
+        /* Only the frames cache_save wrote: missing.txt is for the operator, not a frame. */
+        size_t nl = strlen(de->d_name);
+        if (de->d_name[0] == '.' || nl < 7 || strcmp(de->d_name + nl - 6, ".frame") != 0)
             continue;
         char *p = as_path_join(dir, de->d_name, &e);
         uint8_t *data = NULL;

@@ -69,6 +69,58 @@ int as_cli_pass_option(as_pass_source *src, int opt, const char *arg, const char
     return 0;
 }
 
+void as_cli_json_begin(as_json *j, FILE *out, const char *command)
+{
+    as_json_begin(j, out);
+    as_json_str(j, "airseal", command);
+    as_json_uint(j, "format", 1);
+}
+
+int as_cli_json_failure(as_json *j, const as_error *err, const char *rejected_verdict)
+{
+    int status = as_exit_status(err);
+    if (status == AS_EXIT_OK)
+        status = AS_EXIT_SYSTEM;
+    /* The code's human name as a token: "bad signature" -> "bad-signature", "i/o" -> "io". */
+    char kind[32];
+    const char *name = as_errcode_name(err->code);
+    size_t n = 0;
+    for (; *name != '\0' && n + 1 < sizeof kind; name++) {
+        if (*name == '/')
+            continue;
+        kind[n++] = *name == ' ' ? '-' : (char)(*name >= 'A' && *name <= 'Z' ? *name + 32 : *name);
+    }
+    kind[n] = '\0';
+    as_json_bool(j, "ok", false);
+    as_json_str(j, "verdict",
+                status == AS_EXIT_REJECTED ? rejected_verdict
+                : status == AS_EXIT_USAGE  ? "usage-error"
+                                           : "system-error");
+    as_json_uint(j, "exit_status", (uint64_t)status);
+    as_json_open(j, "error");
+    as_json_str(j, "kind", kind);
+    as_json_str(j, "message", err->msg[0] != '\0' ? err->msg : as_errcode_name(err->code));
+    as_json_close(j);
+    return status;
+}
+
+void as_cli_json_receipt(as_json *j, const as_receipt *r)
+{
+    as_json_open(j, "receipt");
+    as_json_str(j, "station", r->station);
+    as_json_str(j, "bundle", r->bundle_id);
+    as_json_str(j, "case", r->case_id);
+    as_json_str(j, "signer", r->signer);
+    as_json_uint(j, "sealed_size", r->sealed_size);
+    as_json_hex(j, "sealed_sha256", r->sealed_sha256, 32);
+    as_json_hex(j, "manifest_sha256", r->manifest_sha256, 32);
+    as_json_uint(j, "files", r->files);
+    as_json_uint(j, "bytes", r->bytes);
+    as_json_time(j, "imported", r->imported);
+    as_json_uint(j, "custody_entry", r->custody_entry);
+    as_json_close(j);
+}
+
 bool as_cli_stderr_is_tty(void)
 {
     return isatty(STDERR_FILENO) == 1;

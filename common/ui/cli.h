@@ -6,8 +6,11 @@
 #define AIRSEAL_UI_CLI_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "../core/error.h"
+#include "../station/receipt.h"
+#include "json.h"
 #include "passphrase.h"
 
 /* Initialises libsodium, disables core dumps and records the program name for messages.
@@ -46,6 +49,23 @@ enum {
 
 /* Folds --passphrase-file / --no-passphrase into src; returns 2 (usage) on a conflict. */
 int as_cli_pass_option(as_pass_source *src, int opt, const char *arg, const char *verb);
+
+/*
+ * --json: starts the result object on out with the members every one carries first:
+ * "airseal": command, "format": 1 (the version of these objects, docs/FORMAT.md section 12).
+ */
+void as_cli_json_begin(as_json *j, FILE *out, const char *command);
+
+/*
+ * --json: writes the members of a failed result: "ok": false, "verdict" (rejected_verdict
+ * for exit status 1, else "usage-error" or "system-error"), "exit_status" and "error":
+ * {"kind": the error class as a stable token ("bad-signature", "no-match", "incomplete", ...),
+ * "message": the one line also printed on stderr}. Returns the exit status.
+ */
+int as_cli_json_failure(as_json *j, const as_error *err, const char *rejected_verdict);
+
+/* --json: a verified receipt's fields as the member "receipt" (both programs print it). */
+void as_cli_json_receipt(as_json *j, const as_receipt *r);
 
 /* True if standard error is a terminal (progress is drawn only then). */
 bool as_cli_stderr_is_tty(void);

@@ -20,7 +20,8 @@ run airseal-send keygen -o ngo --no-passphrase
 step "2. The Court sets up its air-gapped intake station"
 run airseal-recv init station --no-passphrase
 
-step "3. After a phone call comparing fingerprints, the station trusts the NGO key"
+step "3. A phone call: each side reads the other the fingerprints its screen shows"
+run airseal-send fingerprint station/recipient.pub station/station.pub
 run airseal-recv trust station add ngo.pub --name "Demo field NGO" --yes
 
 step "4. The NGO seals the evidence for the station, ready for a USB stick"

@@ -17,6 +17,7 @@ airseal-send frobnicate > /dev/null 2>&1; [ $? = 2 ] && ok "unknown command exit
 # --- keygen
 check "keygen --no-passphrase" airseal-send keygen -o ngo --no-passphrase
 grep -q "^Fingerprint: [0-9]\{5\}\( [0-9]\{5\}\)\{5\}$" "$T/.out" && ok "keygen prints a 6x5-digit fingerprint" || not_ok "keygen prints a fingerprint"
+ngo_fp=$(sed -n 's/^Fingerprint: //p' "$T/.out")
 grep -q "^Key id:      [0-9A-F]\{16\}$" "$T/.out" && ok "keygen prints the key id" || not_ok "keygen prints the key id"
 [ "$(stat -c %a ngo.key)" = 600 ] && ok "secret key is mode 0600" || not_ok "secret key mode $(stat -c %a ngo.key)"
 head -1 ngo.pub | grep -q "^untrusted comment: minisign public key [0-9A-F]\{16\}$" && ok "public key in minisign format" || not_ok "public key format"
@@ -38,6 +39,8 @@ expect 2 "first line is empty" "an empty passphrase file is refused" -- airseal-
 
 # --- init
 check "init --no-passphrase" airseal-recv init st --no-passphrase
+init_rfp=$(grep -oE '[0-9]{5}( [0-9]{5}){5}' "$T/.out" | sed -n 1p)
+init_sfp=$(grep -oE '[0-9]{5}( [0-9]{5}){5}' "$T/.out" | sed -n 2p)
 grep -q "^Encrypt to:        age1" "$T/.out" && ok "init prints the recipient" || not_ok "init prints the recipient"
 for f in station.conf identity.txt recipient.pub station.key station.pub trusted-signers.txt custody.log; do
     [ -f "st/$f" ] && ok "station has $f" || not_ok "station lacks $f"
@@ -82,5 +85,37 @@ printf 'wrong\n' > wrong.txt && chmod 600 wrong.txt
 expect 1 "wrong passphrase" "trust add with a wrong station passphrase" -- airseal-recv trust pst add ngo.pub --passphrase-file wrong.txt
 check "trust add with the station passphrase" airseal-recv trust pst add ngo.pub --passphrase-file pass.txt
 expect 2 "not an airseal station" "a directory that is not a station" -- airseal-recv trust notempty list
+
+# --- fingerprints: the same digits wherever the same key is shown
+check "fingerprint of the NGO key (send)" airseal-send fingerprint ngo.pub
+fp_send=$(sed -n 's/^  fingerprint: //p' "$T/.out")
+check "fingerprint of the NGO key (recv)" airseal-recv fingerprint ngo.pub
+fp_recv=$(sed -n 's/^  fingerprint: //p' "$T/.out")
+echo "$fp_send" | grep -qE '^[0-9]{5}( [0-9]{5}){5}$' && ok "a fingerprint is six groups of five digits" || not_ok "fingerprint form: '$fp_send'"
+[ -n "$fp_send" ] && [ "$fp_send" = "$fp_recv" ] && [ "$fp_send" = "$ngo_fp" ] && ok "keygen, airseal-send and airseal-recv show the NGO key's same fingerprint" || not_ok "NGO fingerprints differ: keygen '$ngo_fp' send '$fp_send' recv '$fp_recv'"
+airseal-recv trust st add ngo.pub --yes > tadd.out && grep -qF "fingerprint $ngo_fp" tadd.out && ok "trust add shows the same fingerprint" || not_ok "trust add: $(cat tadd.out)"
+airseal-recv trust st list | grep -qF "  $ngo_fp  " && ok "trust list shows the same fingerprint" || not_ok "trust list fingerprint"
+airseal-recv trust st remove "$(airseal-send fingerprint ngo.pub | sed -n 's/.*signing key //p')" > /dev/null
+rfp=$(airseal-send fingerprint st/recipient.pub | sed -n 's/^  fingerprint: //p')
+pfp=$(airseal-send fingerprint st/recipient.png | sed -n 's/^  fingerprint: //p')
+sfp=$(airseal-send fingerprint st/station.pub | sed -n 's/^  fingerprint: //p')
+[ -n "$rfp" ] && [ "$rfp" = "$init_rfp" ] && [ "$pfp" = "$rfp" ] && ok "the recipient's fingerprint: init, recipient.pub and recipient.png agree" || not_ok "recipient fingerprints: init '$init_rfp' file '$rfp' png '$pfp'"
+[ -n "$sfp" ] && [ "$sfp" = "$init_sfp" ] && [ "$sfp" != "$rfp" ] && ok "the station key's fingerprint: init and station.pub agree" || not_ok "station fingerprints: init '$init_sfp' file '$sfp'"
+airseal-send fingerprint "$(cat st/recipient.pub)" | grep -qF "$rfp" && ok "fingerprint of an age1 string" || not_ok "age1 string"
+expect 2 "ngo.key is a secret key" "fingerprint refuses a secret key file" -- airseal-send fingerprint ngo.key
+expect 2 "identity.txt is a secret key" "fingerprint refuses the station identity" -- airseal-recv fingerprint st/identity.txt
+printf 'hello\n' > bad.pub.txt
+expect 1 "not a valid age recipient" "fingerprint of something that is not a key" -- airseal-send fingerprint bad.pub.txt
+mkdir -p fpev && echo x > fpev/a.txt
+airseal-send pack -r st/recipient.pub -s ngo.key -o fpb fpev > fpack.out 2>&1
+grep -qF "For:        the key with fingerprint $rfp (st/recipient.pub)" fpack.out && ok "pack names the recipient's fingerprint" || not_ok "pack: $(cat fpack.out)"
+grep -qF "$ngo_fp" fpb/README.txt && ok "the bundle's README shows the NGO fingerprint" || not_ok "README fingerprint"
+
+# --- trust add asks on a terminal
+ptyrun -a n -o no.tty -- airseal-recv trust st add ngo.pub --name "Asked NGO" > /dev/null 2>&1
+rc=$?
+grep -qF "fingerprint $ngo_fp" no.tty && grep -q "match the one the NGO read to you? \[y/N\]" no.tty && ok "on a terminal, trust add shows the fingerprint and asks" || not_ok "no question: $(cat no.tty)"
+[ "$rc" = 1 ] && grep -q "not confirmed; the trust store is unchanged" no.tty && ! airseal-recv trust st list | grep -q "Asked NGO" && ok "answering no: exit 1, nothing trusted" || not_ok "answering no: exit $rc"
+ptyrun -a y -o yes.tty -- airseal-recv trust st add ngo.pub --name "Asked NGO" > /dev/null 2>&1 && airseal-recv trust st list | grep -q "Asked NGO" && ok "answering yes: trusted" || not_ok "answering yes: $(cat yes.tty)"
 need_clean . "no temporary files left anywhere"
 done_testing

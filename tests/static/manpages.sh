@@ -9,11 +9,17 @@ for page in airseal-send.1 airseal-recv.1; do
     MANWIDTH=80 man -l "$src" > man.out 2> man.err
     [ ! -s man.err ] && grep -q "EXIT STATUS" man.out && ok "$page: man -l renders it" || not_ok "$page: man -l: $(head -1 man.err)"
 done
-for verb in keygen pack qr verify-receipt; do
-    grep -q "^\.B airseal-send $verb" "$AIRSEAL_ROOT/docs/man/airseal-send.1" && ok "airseal-send(1) documents $verb" || not_ok "airseal-send(1) lacks $verb"
-done
-for verb in init trust import verify; do
-    grep -q "^\.B airseal-recv $verb" "$AIRSEAL_ROOT/docs/man/airseal-recv.1" && ok "airseal-recv(1) documents $verb" || not_ok "airseal-recv(1) lacks $verb"
+# Every verb, and every long option its --help lists, is in the page.
+for prog_verbs in "airseal-send:keygen pack qr verify-receipt fingerprint" "airseal-recv:init trust import verify fingerprint"; do
+    prog=${prog_verbs%%:*} page=$AIRSEAL_ROOT/docs/man/${prog_verbs%%:*}.1
+    for verb in ${prog_verbs#*:}; do
+        grep -q "^\.B $prog $verb" "$page" && ok "$prog(1) documents $verb" || not_ok "$prog(1) lacks $verb"
+        missing=""
+        for opt in $("$prog" "$verb" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+            grep -qF -- "$(printf '%s' "$opt" | sed 's/-/\\-/g')" "$page" || missing="$missing $opt"
+        done
+        [ -z "$missing" ] && ok "$prog(1) documents every option of $verb --help" || not_ok "$prog(1) lacks$missing ($verb)"
+    done
 done
 # install and uninstall, with the binaries this suite tests
 M="make -s --no-print-directory -C $AIRSEAL_ROOT BUILD=$AIRSEAL_BUILD SANITIZE=1 PREFIX=/opt/as DESTDIR=$T/dest"

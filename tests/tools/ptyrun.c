@@ -6,7 +6,8 @@
  *   ptyrun [-a ANSWER]... [-o TRANSCRIPT] -- COMMAND [ARG]...
  *
  * Each time the command's output ends with a prompt containing "passphrase" or "Password"
- * (case-insensitive) and ": ", the next ANSWER is typed followed by Enter. Everything the
+ * (case-insensitive) and ": ", or with a question ending "[y/N] ", the next ANSWER is typed
+ * followed by Enter. Everything the
  * command writes to the terminal is copied to TRANSCRIPT (or discarded). Exits with the
  * command's exit status (128+signal if killed).
  */
@@ -21,6 +22,9 @@
 
 static int has_prompt(const char *tail)
 {
+    size_t tl = strlen(tail);
+    if (tl >= 6 && strcmp(tail + tl - 6, "[y/N] ") == 0)
+        return 1;
     const char *p = strstr(tail, ": ");
     if (p == NULL)
         return 0;

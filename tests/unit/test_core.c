@@ -5,6 +5,7 @@
 #include "common/core/bech32.h"
 #include "common/core/text.h"
 #include "common/crypto/age_keys.h"
+#include "common/ui/json.h"
 
 static void cursor_reads_exactly_or_fails(void **state)
 {
@@ -261,6 +262,89 @@ static void errors_are_one_sanitised_line(void **state)
     assert_int_equal(as_exit_status(&err), 3);
 }
 
+/* Runs fn on a memory stream and returns what it wrote (malloc'd, NUL-terminated). */
+static char *json_capture(void (*fn)(FILE *, const void *), const void *arg)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    fn(f, arg);
+    fclose(f);
+    return buf;
+}
+
+typedef struct json_case {
+    const char *in;
+    size_t n;
+    const char *want;
+} json_case;
+
+static void write_case(FILE *f, const void *arg)
+{
+    const json_case *c = arg;
+    as_json_write_string(f, c->in, c->n);
+}
+
+static void json_strings_escape_known_answers(void **state)
+{
+    (void)state;
+    static const json_case cases[] = {
+        {"plain", 5, "\"plain\""},
+        {"a\"b\\c", 5, "\"a\\\"b\\\\c\""},
+        {"l1\nl2\tx\r", 8, "\"l1\\nl2\\tx\\u000d\""},
+        {"\x1b[31m\x7f", 6, "\"\\u001b[31m\\u007f\""},
+        {"nul\0in", 6, "\"nul\\u0000in\""},
+        /* well-formed UTF-8 passes through: é, свидетель, U+1F600 */
+        {"t\xc3\xa9moin", 7, "\"t\xc3\xa9moin\""},
+        {"\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\""},
+        /* ill-formed: lone continuation, overlong '/', surrogate, truncated, > U+10FFFF */
+        {"\x80", 1, "\"\\ufffd\""},
+        {"\xc0\xaf", 2, "\"\\ufffd\\ufffd\""},
+        {"\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\""},
+        {"\xe2\x82", 2, "\"\\ufffd\\ufffd\""},
+        {"\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = json_capture(write_case, &cases[i]);
+        assert_string_equal(got, cases[i].want);
+        free(got);
+    }
+}
+
+static void write_object(FILE *f, const void *arg)
+{
+    (void)arg;
+    static const uint8_t digest[3] = {0x00, 0xab, 0xff};
+    as_json j;
+    as_json_begin(&j, f);
+    as_json_str(&j, "airseal", "verify");
+    as_json_uint(&j, "n", 18446744073709551615ull);
+    as_json_open(&j, "inner");
+    as_json_bool(&j, "ok", false);
+    as_json_str(&j, "none", NULL);
+    as_json_open(&j, "deeper");
+    as_json_close(&j);
+    as_json_close(&j);
+    as_json_hex(&j, "sha", digest, sizeof digest);
+    as_json_time(&j, "t", 0);
+    as_json_close(&j); /* one close too many is ignored */
+    as_json_open(&j, "left-open");
+    as_json_uint(&j, "x", 1);
+    as_json_end(&j); /* closes what is open */
+}
+
+static void json_objects_nest_and_close(void **state)
+{
+    (void)state;
+    char *got = json_capture(write_object, NULL);
+    assert_string_equal(got, "{\"airseal\":\"verify\",\"n\":18446744073709551615,"
+                             "\"inner\":{\"ok\":false,\"none\":null,\"deeper\":{}},"
+                             "\"sha\":\"00abff\",\"t\":\"1970-01-01T00:00:00Z\","
+                             "\"left-open\":{\"x\":1}}\n");
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +360,8 @@ int main(void)
         cmocka_unit_test(text_helpers),
         cmocka_unit_test(percent_encoding_roundtrip),
         cmocka_unit_test(errors_are_one_sanitised_line),
+        cmocka_unit_test(json_strings_escape_known_answers),
+        cmocka_unit_test(json_objects_nest_and_close),
     };
     return cmocka_run_group_tests(tests, crypto_setup, NULL);
 }

@@ -1,11 +1,11 @@
-/* recipients.c: -r arguments: age1 strings, recipient files, recipient QR images. */
-#include "recipients.h"
+/* recipient.c: -r arguments: age1 strings, recipient files, recipient QR images. */
+#include "recipient.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/core/file.h"
-#include "common/transport/qr.h"
+#include "../core/file.h"
+#include "../transport/qr.h"
 
 typedef struct first_symbol {
     char text[256];

@@ -1,0 +1,161 @@
+/* json.c: the --json result writer; see json.h. */
+#include "json.h"
+
+#include <string.h>
+
+#include "../core/text.h"
+
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 if it is ill-formed there
+ * (overlong forms, surrogates and code points above U+10FFFF are ill-formed). */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+void as_json_write_string(FILE *out, const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    fputc('"', out);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        if (c == '"' || c == '\\') {
+            fputc('\\', out);
+            fputc(c, out);
+            i++;
+        } else if (c == '\n') {
+            fputs("\\n", out);
+            i++;
+        } else if (c == '\t') {
+            fputs("\\t", out);
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(out, "\\u%04x", c);
+            i++;
+        } else {
+            size_t len = utf8_sequence(s + i, n - i);
+            if (len == 0) {
+                fputs("\\ufffd", out);
+                i++;
+            } else {
+                fwrite(s + i, 1, len, out);
+                i += len;
+            }
+        }
+    }
+    fputc('"', out);
+}
+
+/* Writes the separator and the key of a new member of the innermost object. */
+static bool member(as_json *j, const char *key)
+{
+    if (j->depth < 1 || j->depth > AS_JSON_DEPTH)
+        return false;
+    bool *has = &j->has_member[j->depth - 1];
+    if (*has)
+        fputc(',', j->out);
+    *has = true;
+    as_json_write_string(j->out, key, strlen(key));
+    fputc(':', j->out);
+    return true;
+}
+
+void as_json_begin(as_json *j, FILE *out)
+{
+    memset(j, 0, sizeof *j);
+    j->out = out;
+    j->depth = 1;
+    fputc('{', out);
+}
+
+void as_json_open(as_json *j, const char *key)
+{
+    if (j->depth >= AS_JSON_DEPTH || !member(j, key))
+        return;
+    fputc('{', j->out);
+    j->has_member[j->depth] = false;
+    j->depth++;
+}
+
+void as_json_close(as_json *j)
+{
+    if (j->depth <= 1)
+        return;
+    fputc('}', j->out);
+    j->depth--;
+}
+
+void as_json_end(as_json *j)
+{
+    while (j->depth > 0) {
+        fputc('}', j->out);
+        j->depth--;
+    }
+    fputc('\n', j->out);
+    fflush(j->out);
+}
+
+void as_json_str(as_json *j, const char *key, const char *value)
+{
+    if (!member(j, key))
+        return;
+    if (value == NULL)
+        fputs("null", j->out);
+    else
+        as_json_write_string(j->out, value, strlen(value));
+}
+
+void as_json_uint(as_json *j, const char *key, uint64_t value)
+{
+    if (member(j, key))
+        fprintf(j->out, "%llu", (unsigned long long)value);
+}
+
+void as_json_bool(as_json *j, const char *key, bool value)
+{
+    if (member(j, key))
+        fputs(value ? "true" : "false", j->out);
+}
+
+void as_json_hex(as_json *j, const char *key, const uint8_t *bytes, size_t n)
+{
+    if (!member(j, key))
+        return;
+    fputc('"', j->out);
+    for (size_t i = 0; i < n; i++)
+        fprintf(j->out, "%02x", bytes[i]);
+    fputc('"', j->out);
+}
+
+void as_json_time(as_json *j, const char *key, time_t t)
+{
+    char when[21];
+    as_time_utc(when, t);
+    as_json_str(j, key, when);
+}
