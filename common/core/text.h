@@ -28,6 +28,10 @@ int as_hex_decode(uint8_t *out, size_t n, const char *s, size_t slen);
  */
 int as_parse_u64(const char *s, size_t len, uint64_t max, bool allow_zero, uint64_t *out);
 
+/* Length (1-4) of the well-formed UTF-8 sequence that starts s[0..n), or 0 if it is
+ * ill-formed there (overlong, surrogate, above U+10FFFF, truncated) or n is 0. */
+size_t as_utf8_sequence(const char *s, size_t n);
+
 /* True if s[0..n) is well-formed UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
 bool as_utf8_valid(const char *s, size_t n);
 

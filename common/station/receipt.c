@@ -196,7 +196,6 @@ int as_receipt_load(const char *path, uint8_t **text, size_t *tlen, uint8_t **si
         return 0;
     }
     as_image img;
-    as_qr_decoder d = {0};
     qr_payload q = {0};
     int rc = as_image_load_mem(&img, data, len, err);
     free(data);
@@ -205,13 +204,10 @@ int as_receipt_load(const char *path, uint8_t **text, size_t *tlen, uint8_t **si
         return as_fail(err, AS_ERR_USAGE,
                        "%s is neither a receipt text file nor a PNG or JPEG of its QR code", path);
     }
-    rc = as_qr_decoder_init(&d, err) == 0 && as_qr_decode(&d, &img, keep_receipt, &q, err) >= 0
-             ? 0
-             : -1;
-    as_qr_decoder_free(&d);
-    as_image_free(&img);
-    if (rc != 0)
+    if (as_qr_decode_photo(&img, keep_receipt, &q, err) < 0) {
+        free(q.data);
         return -1;
+    }
     size_t split;
     if (q.data == NULL || as_receipt_split(q.data, q.len, &split, err) != 0) {
         free(q.data);

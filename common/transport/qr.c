@@ -456,3 +456,12 @@ int as_qr_decode(as_qr_decoder *d, const as_image *img, as_qr_symbol_fn fn, void
     zbar_image_destroy(zi);
     return found;
 }
+
+int as_qr_decode_photo(as_image *img, as_qr_symbol_fn fn, void *ctx, as_error *err)
+{
+    as_qr_decoder d = {0};
+    int n = as_qr_decoder_init(&d, err) == 0 ? as_qr_decode(&d, img, fn, ctx, err) : -1;
+    as_qr_decoder_free(&d);
+    as_image_free(img);
+    return n;
+}

@@ -98,6 +98,10 @@ typedef int (*as_qr_symbol_fn)(void *ctx, const uint8_t *data, size_t len);
 int as_qr_decode(as_qr_decoder *d, const as_image *img, as_qr_symbol_fn fn, void *ctx,
                  as_error *err);
 
+/* Decodes every QR code in the image a person gave once (a recipient's or a receipt's photo),
+ * with a decoder made and freed for it; then frees the image. Returns as as_qr_decode. */
+int as_qr_decode_photo(as_image *img, as_qr_symbol_fn fn, void *ctx, as_error *err);
+
 /* Decodes a zbar image (zbar_image_t *, already in Y800), as as_qr_decode does. */
 int as_qr_decode_zbar(as_qr_decoder *d, void *zbar_image, as_qr_symbol_fn fn, void *ctx,
                       as_error *err);

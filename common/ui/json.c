@@ -5,40 +5,6 @@
 
 #include "../core/text.h"
 
-/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 if it is ill-formed there
- * (overlong forms, surrogates and code points above U+10FFFF are ill-formed). */
-static size_t utf8_sequence(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 void as_json_write_string(FILE *out, const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -59,7 +25,7 @@ void as_json_write_string(FILE *out, const char *str, size_t n)
             fprintf(out, "\\u%04x", c);
             i++;
         } else {
-            size_t len = utf8_sequence(s + i, n - i);
+            size_t len = as_utf8_sequence(str + i, n - i);
             if (len == 0) {
                 fputs("\\ufffd", out);
                 i++;

@@ -32,16 +32,8 @@ int as_recipient_from_arg(as_age_recipient *out, const char *arg, as_error *err)
     if (!image)
         return as_age_recipient_from_arg(out, arg, err);
     as_image img;
-    as_qr_decoder d = {0};
     first_symbol f = {0};
-    if (as_image_load(&img, arg, err) != 0)
-        return -1;
-    int rc = as_qr_decoder_init(&d, err) == 0 && as_qr_decode(&d, &img, keep_first, &f, err) >= 0
-                 ? 0
-                 : -1;
-    as_qr_decoder_free(&d);
-    as_image_free(&img);
-    if (rc != 0)
+    if (as_image_load(&img, arg, err) != 0 || as_qr_decode_photo(&img, keep_first, &f, err) < 0)
         return -1;
     if (f.found != 1 || f.n == 0)
         return as_fail(err, AS_ERR_USAGE,
