@@ -25,8 +25,12 @@ HEADER = 41
 def read_frame(png):
     out = subprocess.run(["zbarimg", "-q", "--raw", "-Sbinary", png], check=True,
                          capture_output=True).stdout
-    # zbarimg ends each symbol with a newline
-    return out[:-1] if out.endswith(b"\n") else out
+    # The frame's length is in its header (41 + B, B at offset 22). zbarimg 0.23 adds no
+    # newline in binary mode; stripping one, as this once did, cut every block that ended in
+    # 0x0a (1 frame in 256) and made the crafted frame "corrupt" instead of "conflicting".
+    size = HEADER + struct.unpack(">H", out[22:24])[0]
+    assert len(out) in (size, size + 1), "zbarimg returned %d bytes for a %d-byte frame" % (len(out), size)
+    return out[:size]
 
 
 def with_crc(b):
