@@ -166,6 +166,14 @@ jcheck vsw.json "verify-receipt for another bundle: not-verified, exit 1" \
 airseal-send verify-receipt --json -p ngo.pub "$rcpt" > vsk.json 2> /dev/null
 jcheck vsk.json "verify-receipt with the wrong key: not-verified" ok=false verdict=not-verified exit_status=1
 
+# A bundle folder whose index is gone or damaged cannot prove "byte for byte": an error, not a match.
+cp -r b noindex && rm noindex/bundle.index
+expect 2 "cannot open noindex/bundle.index" "verify-receipt --bundle without bundle.index fails" -- \
+    airseal-send verify-receipt -p st/station.pub "$rcpt" --bundle noindex
+cp -r b badindex && echo junk > badindex/bundle.index
+expect 1 "damaged bundle.index" "verify-receipt --bundle with a damaged bundle.index fails" -- \
+    airseal-send verify-receipt -p st/station.pub "$rcpt" --bundle badindex
+
 # 8. without --json, stdout has no JSON
 airseal-recv verify -p st/station.pub st/custody.log > plain.out
 grep -q '^OK: custody log' plain.out && ! grep -q '{' plain.out && ok "without --json: the plain sentence, no JSON" || not_ok "plain output changed"
