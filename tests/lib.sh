@@ -75,6 +75,16 @@ open(p, 'wb').write(bytes(b))
 PY
 }
 
+# Prints one SHA-256 over everything a station holds, byte for byte: every path below DIR
+# (type, mode, target of a link, content of a file), sorted; the lock file is left out
+# (flock, not content, is its meaning). Equal digests mean an unchanged station.
+station_state() {
+    local dir=$1
+    (cd "$dir" && find . -path ./.lock -prune -o -printf '%y %m %p %l\n' | LC_ALL=C sort &&
+        find . -path ./.lock -prune -o -type f -print0 | xargs -0 -r sha256sum | LC_ALL=C sort) |
+        sha256sum | cut -d' ' -f1
+}
+
 done_testing() { echo "1..$T_N"; }
 
 # Copies the real programs NAMES (airseal-send, airseal-recv, tools) into $T/ubin, reachable

@@ -97,6 +97,8 @@ int as_exit_status(const as_error *err)
         return AS_EXIT_OK;
     case AS_ERR_USAGE:
         return AS_EXIT_USAGE;
+    case AS_ERR_BUSY:
+        return AS_EXIT_BUSY;
     case AS_ERR_IO:
     case AS_ERR_NOMEM:
     case AS_ERR_INTERNAL:
@@ -143,6 +145,8 @@ const char *as_errcode_name(as_errcode code)
         return "already exists";
     case AS_ERR_INCOMPLETE:
         return "incomplete";
+    case AS_ERR_BUSY:
+        return "station busy";
     }
     return "unknown error";
 }

@@ -31,6 +31,7 @@ typedef enum {
     AS_ERR_REJECTED,   /* input parses but policy refuses it (hostile archive, mismatch) */
     AS_ERR_EXISTS,     /* the target already exists and would be overwritten */
     AS_ERR_INCOMPLETE, /* not enough data to finish (missing blocks, frames or parts) */
+    AS_ERR_BUSY,       /* another process holds the station lock: try again later (exit 4) */
 } as_errcode;
 
 #define AS_ERROR_MSG_MAX 480
@@ -46,6 +47,7 @@ enum {
     AS_EXIT_REJECTED = 1, /* rejected input or failed verification */
     AS_EXIT_USAGE = 2,    /* command-line usage error */
     AS_EXIT_SYSTEM = 3,   /* I/O error (disk full, permission), out of memory, internal error */
+    AS_EXIT_BUSY = 4,     /* the station is busy with another airseal-recv: nothing was done */
 };
 
 /* Resets err to AS_OK with an empty message. Accepts NULL. */
