@@ -23,7 +23,8 @@ static const char usage[] =
     "\n"
     "Run 'airseal-recv <command> --help' for a command's options.\n"
     "Exit status: 0 success, 1 rejected or failed verification, 2 usage error,\n"
-    "3 system error (I/O, disk full, out of memory).\n";
+    "3 system error (I/O, disk full, out of memory), 4 station busy (another\n"
+    "airseal-recv is working on it; nothing was done).\n";
 
 int main(int argc, char **argv)
 {

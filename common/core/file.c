@@ -14,9 +14,37 @@
 
 #include "faults.h"
 
+/* What a non-regular file is, for the refusal line. */
+static const char *file_kind(mode_t m)
+{
+    return S_ISDIR(m)    ? "a folder"
+           : S_ISFIFO(m) ? "a FIFO (named pipe)"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISLNK(m)  ? "a symbolic link"
+                         : "not a regular file";
+}
+
 int as_file_open_read(const char *path, int flags, uint64_t *size, as_error *err)
 {
-    int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
+    /*
+     * The type is checked before open(2) touches the file: opening a FIFO blocks until a
+     * writer comes, and opening some devices has effects (a tape rewinds). O_NONBLOCK covers
+     * the window between the check and the open (a FIFO swapped in then opens without
+     * waiting and is refused by fstat); it is cleared before any read.
+     */
+    struct stat pre;
+    int (*statf)(const char *, struct stat *) = (flags & AS_FILE_NOFOLLOW) ? lstat : stat;
+    if (statf(path, &pre) != 0)
+        return as_fail_errno(err, errno == ENOENT ? AS_ERR_USAGE : AS_ERR_IO, errno,
+                             "cannot open %s", path);
+    if (S_ISLNK(pre.st_mode))
+        return as_fail(err, AS_ERR_REJECTED, "%s: is a symbolic link; refusing to follow it", path);
+    if (!S_ISREG(pre.st_mode))
+        return as_fail(err, AS_ERR_REJECTED, "%s: is %s, not a regular file; refusing to read it",
+                       path, file_kind(pre.st_mode));
+    int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     if (flags & AS_FILE_NOFOLLOW)
         oflags |= O_NOFOLLOW;
     int fd = open(path, oflags);
@@ -33,9 +61,17 @@ int as_file_open_read(const char *path, int flags, uint64_t *size, as_error *err
         close(fd);
         return as_fail_errno(err, AS_ERR_IO, e, "cannot stat %s", path);
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!S_ISREG(st.st_mode) || st.st_dev != pre.st_dev || st.st_ino != pre.st_ino) {
         close(fd);
-        return as_fail(err, AS_ERR_REJECTED, "%s: not a regular file", path);
+        return as_fail(err, AS_ERR_REJECTED,
+                       "%s: changed while being opened (now %s); refusing to read it", path,
+                       S_ISREG(st.st_mode) ? "another file" : file_kind(st.st_mode));
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        close(fd);
+        return as_fail_errno(err, AS_ERR_IO, e, "cannot read %s", path);
     }
     if (size != NULL)
         *size = (uint64_t)st.st_size;

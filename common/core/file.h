@@ -21,8 +21,11 @@
 #define AS_FILE_NOFOLLOW 1 /* refuse a symbolic link as the last path component */
 
 /*
- * Opens path for reading and checks that it is a regular file. Returns the descriptor (close
- * it) and its size in *size, or -1 with err set. Errors name the path.
+ * Opens path for reading and checks that it is a regular file, before and after open(2): a
+ * FIFO, socket, device or folder is refused by type without being opened (so nothing can
+ * block or trigger a device), and a file swapped between the check and the open is refused.
+ * Returns the descriptor (blocking, close it) and its size in *size, or -1 with err set
+ * (AS_ERR_REJECTED for a wrong type or a refused link). Errors name the path.
  */
 int as_file_open_read(const char *path, int flags, uint64_t *size, as_error *err);
 

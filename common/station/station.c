@@ -27,6 +27,7 @@ char *as_station_path(const as_station *st, const char *name, as_error *err)
 
 void as_station_close(as_station *st)
 {
+    as_station_release(st);
     free(st->dir);
     as_age_identity_free(st->identity);
     as_mini_seckey_free(st->signer);
@@ -402,8 +403,10 @@ int as_station_unlock(as_station *st, const char *passphrase, size_t passphrase_
     return 0;
 }
 
-int as_station_lock(const as_station *st, as_error *err)
+int as_station_lock(as_station *st, as_error *err)
 {
+    if (st->locked)
+        return as_fail(err, AS_ERR_INTERNAL, "station %s is already locked", st->dir);
     char *path = as_station_path(st, ".lock", err);
     if (path == NULL)
         return -1;
@@ -415,10 +418,21 @@ int as_station_lock(const as_station *st, as_error *err)
         int e = errno;
         close(fd);
         if (e == EWOULDBLOCK)
-            return as_fail(err, AS_ERR_USAGE,
-                           "another airseal-recv is working on station %s; wait for it to finish",
+            return as_fail(err, AS_ERR_BUSY,
+                           "station %s is busy: another airseal-recv is working on it; nothing "
+                           "was done (run the same command again when it has finished)",
                            st->dir);
         return as_fail_errno(err, AS_ERR_IO, e, "cannot lock station %s", st->dir);
     }
-    return fd;
+    st->lock_fd = fd;
+    st->locked = true;
+    return 0;
+}
+
+void as_station_release(as_station *st)
+{
+    if (st->locked)
+        close(st->lock_fd);
+    st->locked = false;
+    st->lock_fd = -1;
 }

@@ -48,6 +48,8 @@ typedef struct as_station {
     time_t created;
     as_age_identity *identity; /* set by as_station_unlock */
     as_mini_seckey *signer;    /* set by as_station_unlock */
+    bool locked;               /* as_station_lock holds the lock (in lock_fd) */
+    int lock_fd;
 } as_station;
 
 /*
@@ -74,9 +76,13 @@ void as_station_close(as_station *st);
 
 /*
  * Takes the station's exclusive lock (STATION/.lock, flock), so two imports or an import and
- * a trust change never interleave. Returns the lock's descriptor (close it to release), or -1
- * with AS_ERR_USAGE when another airseal-recv holds it.
+ * a trust change never interleave. The lock is held in st until as_station_release() or
+ * as_station_close(). Returns 0, or -1 with AS_ERR_BUSY when another process holds it. Taking
+ * it twice is an internal error. Never waits: a busy station answers at once.
  */
-int as_station_lock(const as_station *st, as_error *err);
+int as_station_lock(as_station *st, as_error *err);
+
+/* Releases the lock taken by as_station_lock (nothing when not held). */
+void as_station_release(as_station *st);
 
 #endif

@@ -95,6 +95,7 @@ int as_cli_json_failure(as_json *j, const as_error *err, const char *rejected_ve
     as_json_str(j, "verdict",
                 status == AS_EXIT_REJECTED ? rejected_verdict
                 : status == AS_EXIT_USAGE  ? "usage-error"
+                : status == AS_EXIT_BUSY   ? "station-busy"
                                            : "system-error");
     as_json_uint(j, "exit_status", (uint64_t)status);
     as_json_open(j, "error");
