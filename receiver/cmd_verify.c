@@ -69,7 +69,7 @@ typedef enum {
 static int kind_of(const char *path, target_kind *k, as_error *err)
 {
     struct stat st;
-    if (stat(path, &st) != 0)
+    if (lstat(path, &st) != 0)
         return as_fail_errno(err, AS_ERR_USAGE, errno, "cannot read %s", path);
     if (S_ISDIR(st.st_mode)) {
         char *m = as_path_join(path, "manifest.txt", err);
@@ -78,11 +78,17 @@ static int kind_of(const char *path, target_kind *k, as_error *err)
         *k = vault ? T_VAULT : T_BUNDLE;
         return 0;
     }
+    /* What is to be verified may come from anyone: a link, FIFO or device is refused by type
+     * before it is opened, so nothing blocks or is followed. */
     uint8_t head[64] = {0};
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
-    if (f != NULL)
-        fclose(f);
+    int fd = as_file_open_read(path, AS_FILE_NOFOLLOW, NULL, err);
+    if (fd < 0)
+        return -1;
+    ssize_t got = read(fd, head, sizeof head);
+    close(fd);
+    if (got < 0)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot read %s", path);
+    size_t n = (size_t)got;
     if (n >= 18 && memcmp(head, "airseal receipt v1", 18) == 0)
         *k = T_RECEIPT;
     else if ((n >= 8 && memcmp(head, "\x89PNG", 4) == 0) ||
@@ -144,20 +150,22 @@ static int verify_bundle(const char *target, const char *keyfile, const char *st
     as_usb_in *in = as_usb_gather(sources, 1, &rep, err);
     if (in == NULL)
         return -1;
-    /* Stream the sealed bytes without writing anything: the first whole copy, or the parts. */
-    char tmpl[] = "/tmp/airseal-verify-XXXXXX";
+    /*
+     * Rebuilding a damaged bundle from parity needs a file to write blocks into and read them
+     * back: one temporary in $TMPDIR (else /tmp), unlinked as soon as it is created, so it
+     * holds no name while it is used and vanishes with the process, however that ends.
+     */
+    const char *tmpdir = getenv("TMPDIR");
     int rc = -1;
-    int fd = mkstemp(tmpl);
     as_outfile o = {.fd = -1};
     uint8_t sha[32], pre[64];
     uint64_t size;
-    if (fd < 0) {
-        as_fail_errno(err, AS_ERR_IO, errno, "cannot create a temporary file");
+    char *tmpl =
+        as_path_join(tmpdir != NULL && tmpdir[0] != '\0' ? tmpdir : "/tmp", "airseal-verify", err);
+    if (tmpl == NULL || as_outfile_open(&o, tmpl, 0600, err) != 0)
         goto out;
-    }
-    close(fd);
-    if (as_outfile_open(&o, tmpl, 0600, err) != 0 ||
-        as_usb_assemble(in, &o, &rep, sha, pre, &size, as_cli_stderr_is_tty(), err) != 0)
+    unlink(o.tmp);
+    if (as_usb_assemble(in, &o, &rep, sha, pre, &size, as_cli_stderr_is_tty(), err) != 0)
         goto out;
     const uint8_t *const *sigs;
     const size_t *lens;
@@ -207,7 +215,7 @@ static int verify_bundle(const char *target, const char *keyfile, const char *st
     free(s);
 out:
     as_outfile_abort(&o);
-    unlink(tmpl);
+    free(tmpl);
     as_usb_in_free(in);
     return rc;
 }

@@ -62,7 +62,8 @@ static int check_receipt(const char *keyfile, const char *path, const char *bund
     size_t len;
     as_usb_index ix;
     if (match) {
-        if (idx == NULL || as_file_read_all(idx, 64u << 20, &data, &len, err) != 0 ||
+        if (idx == NULL ||
+            as_file_read_all_flags(idx, 64u << 20, AS_FILE_NOFOLLOW, &data, &len, err) != 0 ||
             as_usb_index_parse(&ix, data, len, err) != 0) {
             free(data);
             free(idx);

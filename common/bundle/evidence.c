@@ -79,8 +79,12 @@ static int add_file(as_evidence *ev, const char *source, const char *name, const
 
 static int walk(as_evidence *ev, const char *source, const char *name, int depth, as_error *err)
 {
-    if (depth > 64)
-        return as_fail(err, AS_ERR_LIMIT, "%s: folders nested more than 64 deep", source);
+    /* name has depth + 1 names; a file in it one more, which must stay within the limit */
+    if (depth + 2 > AS_PATH_MAX_DEPTH)
+        return as_fail(err, AS_ERR_LIMIT,
+                       "%s: cannot be carried: folders nested more than %d deep (a path in a "
+                       "bundle has at most %d names)",
+                       source, AS_PATH_MAX_DEPTH - 1, AS_PATH_MAX_DEPTH);
     DIR *d = opendir(source);
     if (d == NULL)
         return as_fail_errno(err, AS_ERR_REJECTED, errno, "cannot read folder %s", source);

@@ -39,7 +39,7 @@ int as_evidence_path_check(const char *path, size_t len, as_error *err)
                        path);
     if (path[0] == '/')
         return as_fail(err, AS_ERR_REJECTED, "absolute path: %.*s", (int)len, path);
-    size_t start = 0;
+    size_t start = 0, names = 0;
     for (size_t i = 0; i <= len; i++) {
         if (i < len && path[i] != '/')
             continue;
@@ -52,8 +52,36 @@ int as_evidence_path_check(const char *path, size_t len, as_error *err)
         if (n > AS_NAME_MAX_BYTES)
             return as_fail(err, AS_ERR_REJECTED, "name longer than %d bytes in %.60s...",
                            AS_NAME_MAX_BYTES, path);
+        if (++names > AS_PATH_MAX_DEPTH)
+            return as_fail(err, AS_ERR_REJECTED, "path more than %d names deep: %.60s...",
+                           AS_PATH_MAX_DEPTH, path);
         start = i + 1;
     }
+    return 0;
+}
+
+bool as_case_byte_plain(unsigned char c, size_t i)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || (c == '.' && i > 0);
+}
+
+int as_case_id_check(const char *case_id, as_errcode code, as_error *err)
+{
+    size_t n = strlen(case_id), folder = 0;
+    if (n == 0 || n > AS_CASE_MAX)
+        return as_fail(err, code, "the case id must be 1 to %d bytes", AS_CASE_MAX);
+    if (!as_utf8_valid(case_id, n) || !as_text_printable(case_id, n, false))
+        return as_fail(err, code, "the case id must be printable UTF-8 on one line");
+    for (size_t i = 0; i < n; i++)
+        folder += as_case_byte_plain((unsigned char)case_id[i], i) ? 1 : 3;
+    /* A folder name the file system refuses would only show at the vault commit, after
+     * decryption: the limit is checked on the case id itself, by sender and station alike. */
+    if (folder > AS_NAME_MAX_BYTES)
+        return as_fail(err, code,
+                       "the case id makes a vault folder name of %zu bytes, more than %d (each "
+                       "byte other than A-Z a-z 0-9 _ - . counts 3)",
+                       folder, AS_NAME_MAX_BYTES);
     return 0;
 }
 
@@ -281,6 +309,11 @@ int as_manifest_parse(as_manifest *m, const uint8_t *data, size_t len, as_error 
             if (seen_case++ || vn == 0 ||
                 copy_text(m->case_id, sizeof m->case_id, "case", v, vn, err))
                 return BAD("manifest case: must be 1 to %d printable bytes, once", AS_CASE_MAX);
+            if (as_case_id_check(m->case_id, AS_ERR_REJECTED, err) != 0) {
+                as_error_prefix(err, "manifest: ");
+                as_manifest_free(m);
+                return -1;
+            }
         } else if (header_value(line, n, "collector", &v, &vn)) {
             if (seen_collector++ ||
                 copy_text(m->collector, sizeof m->collector, "collector", v, vn, err))

@@ -35,6 +35,9 @@
 #define AS_MANIFEST_MAX_BYTES (16u << 20)
 #define AS_PATH_MAX_BYTES 1024
 #define AS_NAME_MAX_BYTES 255
+/* At most this many names in one evidence path (64: 63 folders and the file). The vault's
+ * freeze and audit walks and the sender's folder walk use the same bound. */
+#define AS_PATH_MAX_DEPTH 64
 #define AS_TEXT_FIELD_MAX 512
 #define AS_CASE_MAX 128
 #define AS_MANIFEST_MAX_RECIPIENTS 32
@@ -66,10 +69,25 @@ typedef struct as_manifest {
 
 /*
  * Checks one relative evidence path: valid UTF-8, no control characters or backslashes, no
- * empty, "." or ".." component, no leading or trailing '/', at most AS_PATH_MAX_BYTES bytes
- * and AS_NAME_MAX_BYTES per component. The message names the path.
+ * empty, "." or ".." component, no leading or trailing '/', at most AS_PATH_MAX_BYTES bytes,
+ * AS_NAME_MAX_BYTES per component and AS_PATH_MAX_DEPTH components. The message names the
+ * path.
  */
 int as_evidence_path_check(const char *path, size_t len, as_error *err);
+
+/*
+ * The vault keeps a case in one folder named after the case id, every byte other than
+ * A-Z a-z 0-9 '_' '-' (and '.' after the first byte) written as %XX. True if byte c at
+ * position i is written as it is.
+ */
+bool as_case_byte_plain(unsigned char c, size_t i);
+
+/*
+ * Checks a case id: 1 to AS_CASE_MAX bytes of printable UTF-8 whose vault folder name (see
+ * as_case_byte_plain) fits in AS_NAME_MAX_BYTES. Fails with code and a message naming the
+ * rule broken.
+ */
+int as_case_id_check(const char *case_id, as_errcode code, as_error *err);
 
 /* Checks a header text value (case, collector, note): printable UTF-8, one line, <= max. */
 int as_manifest_text_check(const char *what, const char *s, size_t max, as_error *err);

@@ -75,6 +75,8 @@ int as_bundle_comment_parse(as_bundle_comment *c, const char *text, as_error *er
         !as_text_printable(c->case_id, strlen(c->case_id), false) ||
         !as_utf8_valid(c->case_id, strlen(c->case_id)))
         return BAD("bad case: field");
+    if (as_case_id_check(c->case_id, AS_ERR_REJECTED, err) != 0)
+        return -1;
     if (field(&p, "files:", &v, &n) != 0 || as_parse_u64(v, n, UINT64_MAX, true, &c->files) != 0)
         return BAD("bad files: field");
     if (c->files > AS_MANIFEST_MAX_FILES)
@@ -241,6 +243,7 @@ static int seal_in_utf8(const as_seal_opts *o, as_seal_result *r, as_error *err)
     randombytes_buf(id, sizeof id);
     as_hex_encode(m.bundle_id, id, sizeof id);
     if (as_manifest_text_check("the case id", o->case_id, AS_CASE_MAX, err) != 0 ||
+        (o->case_id[0] != '\0' && as_case_id_check(o->case_id, AS_ERR_USAGE, err) != 0) ||
         (o->collector &&
          as_manifest_text_check("the collector", o->collector, AS_TEXT_FIELD_MAX, err)) ||
         (o->note && as_manifest_text_check("the note", o->note, AS_TEXT_FIELD_MAX, err)))

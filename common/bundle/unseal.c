@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +320,26 @@ static int check_space(const char *dest, uint64_t need, as_error *err)
     return 0;
 }
 
+/*
+ * Refuses a manifest path that would be longer than PATH_MAX once put below the entry folder
+ * (entry_len bytes) as "/evidence/<path>": extraction works below descriptors and would
+ * manage, but the vault, its audit and every tool an auditor uses need the whole path.
+ */
+static int check_path_room(const as_manifest *m, size_t entry_len, as_error *err)
+{
+    size_t prefix = entry_len + strlen("/" AS_TAR_EVIDENCE);
+    for (size_t i = 0; i < m->nfiles; i++) {
+        size_t n = prefix + strlen(m->files[i].path);
+        if (n >= PATH_MAX)
+            return as_fail(err, AS_ERR_LIMIT,
+                           "evidence/%.60s...: would be a path of %zu bytes in this station, "
+                           "more than the system's limit of %d; use a station folder with a "
+                           "shorter name",
+                           m->files[i].path, n, PATH_MAX - 1);
+    }
+    return 0;
+}
+
 static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err)
 {
     int fd = -1, root = -1, rc = -1;
@@ -389,6 +410,7 @@ static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err
     as_age_recipient me;
     as_age_identity_recipient(o->identity, &me);
     if (as_manifest_verify(mtext, mlen, msig, slen, o->signer, o->comment, &me, m, err) != 0 ||
+        check_path_room(m, o->entry_path_max ? o->entry_path_max : strlen(o->dest), err) != 0 ||
         check_space(o->dest, m->total_bytes + (1u << 20), err) != 0 ||
         write_small(root, AS_TAR_MANIFEST, mtext, mlen, err) != 0 ||
         write_small(root, AS_TAR_MANIFEST_SIG, msig, slen, err) != 0 ||

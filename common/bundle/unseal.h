@@ -28,10 +28,19 @@ typedef struct as_unseal_opts {
     const as_mini_pubkey *signer;     /* the verified outer signer */
     const as_bundle_comment *comment; /* the verified outer trusted comment */
     const char *dest;                 /* an existing empty directory */
+    /* The length of the longest folder path the entry will live at (staging, the vault, as
+     * given and absolute), so every dest/evidence/<path> is checked against PATH_MAX before
+     * extraction; 0 means strlen(dest). */
+    size_t entry_path_max;
     bool progress;
 } as_unseal_opts;
 
-/* Extracts into o->dest; on success *m holds the verified manifest (free it). */
+/*
+ * Extracts into o->dest; on success *m holds the verified manifest (free it). Every limit a
+ * later step applies (path depth and lengths, PATH_MAX below the entry, free space) is checked
+ * on the verified manifest before one evidence byte is written. On failure dest may hold
+ * partial files: the caller removes the folder (as_remove_tree).
+ */
 int as_unseal(const as_unseal_opts *o, as_manifest *m, as_error *err);
 
 /*

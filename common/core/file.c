@@ -412,49 +412,133 @@ int as_mkdir_p(const char *dir, mode_t mode, as_error *err)
     return 0;
 }
 
-/* Removes everything inside the directory open as dfd; depth-first, never following links. */
-static int remove_inside(int dfd, const char *path, int depth, as_error *err)
+/*
+ * One folder on the way down: its name in its parent, and the parent's identity, so the way
+ * back up through ".." is checked to land where it came from.
+ */
+typedef struct rm_level {
+    char name[NAME_MAX + 1];
+    dev_t pdev;
+    ino_t pino;
+} rm_level;
+
+/* Deeper than any tree airseal writes by far; bounds the stack (about 17 MiB) all the same. */
+#define RM_MAX_DEPTH 65536
+
+/*
+ * Unlinks every entry of the folder open as dfd that is not a folder, never following links.
+ * Returns 1 with the name of a subfolder in sub (made writable so it can be emptied), 0 when
+ * the folder is empty, -1 on error. The descriptor's offset is rewound first: it is shared
+ * with every earlier pass over the same folder.
+ */
+static int unlink_files(int dfd, char sub[NAME_MAX + 1], const char *path, as_error *err)
 {
-    if (depth > 256)
-        return as_fail(err, AS_ERR_LIMIT, "%s: directories nested too deeply to remove", path);
-    DIR *d = fdopendir(dfd);
+    int dup_fd = dup(dfd);
+    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
     if (d == NULL) {
-        close(dfd);
-        return as_fail_errno(err, AS_ERR_IO, errno, "cannot read directory %s", path);
+        int e = errno;
+        if (dup_fd >= 0)
+            close(dup_fd);
+        return as_fail_errno(err, AS_ERR_IO, e, "cannot read a folder below %s", path);
     }
+    rewinddir(d);
     int rc = 0;
     struct dirent *e;
     while (rc == 0 && (errno = 0, e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         struct stat st;
-        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot stat %s/%s", path, e->d_name);
-            break;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            /* A read-only directory cannot lose entries; if the chmod fails, the removal
-             * below reports why. */
-            if (fchmodat(dirfd(d), e->d_name, 0700, 0) != 0)
-                errno = 0;
-            int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (sub < 0) {
-                rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot open %s/%s", path, e->d_name);
-                break;
-            }
-            if (remove_inside(sub, e->d_name, depth + 1, err) != 0) {
-                rc = -1;
-                break;
-            }
-            if (unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR) != 0)
-                rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot remove %s/%s", path, e->d_name);
-        } else if (unlinkat(dirfd(d), e->d_name, 0) != 0) {
-            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot remove %s/%s", path, e->d_name);
+        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot stat %s below %s", e->d_name, path);
+        } else if (S_ISDIR(st.st_mode)) {
+            /* A read-only folder cannot lose entries; if the chmod fails, the removal says why. */
+            if ((st.st_mode & 0700) != 0700)
+                (void)fchmodat(dfd, e->d_name, 0700, 0);
+            snprintf(sub, NAME_MAX + 1, "%s", e->d_name);
+            rc = 1;
+        } else if (unlinkat(dfd, e->d_name, 0) != 0) {
+            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot remove %s below %s", e->d_name, path);
         }
     }
     if (rc == 0 && errno != 0)
-        rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot read directory %s", path);
+        rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot read a folder below %s", path);
     closedir(d);
+    return rc;
+}
+
+/*
+ * Removes everything inside the folder open as fd (taken over and closed), at any depth and
+ * whatever the length of the paths below it: one descriptor at a time, names relative to it
+ * (openat, unlinkat), an explicit stack instead of recursion, and the way back up through ".."
+ * checked against the recorded parent. No path longer than one name is ever built.
+ */
+static int remove_inside(int fd, const char *path, as_error *err)
+{
+    rm_level *stack = NULL;
+    size_t depth = 0, cap = 0;
+    int rc = 0;
+    for (;;) {
+        char sub[NAME_MAX + 1];
+        int found = unlink_files(fd, sub, path, err);
+        if (found < 0) {
+            rc = -1;
+            break;
+        }
+        if (found == 1) {
+            struct stat pst;
+            if (depth == RM_MAX_DEPTH) {
+                rc = as_fail(err, AS_ERR_LIMIT, "%s: folders nested more than %d deep", path,
+                             RM_MAX_DEPTH);
+                break;
+            }
+            if (depth == cap) {
+                size_t ncap = cap ? cap * 2 : 64;
+                rm_level *ns = realloc(stack, ncap * sizeof *ns);
+                if (ns == NULL) {
+                    rc = as_fail(err, AS_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                stack = ns;
+                cap = ncap;
+            }
+            int child = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (child < 0 || fstat(fd, &pst) != 0) {
+                rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot open %s below %s", sub, path);
+                if (child >= 0)
+                    close(child);
+                break;
+            }
+            memcpy(stack[depth].name, sub, sizeof sub);
+            stack[depth].pdev = pst.st_dev;
+            stack[depth].pino = pst.st_ino;
+            depth++;
+            close(fd);
+            fd = child;
+            continue;
+        }
+        if (depth == 0)
+            break;
+        int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct stat ust;
+        depth--;
+        if (up < 0 || fstat(up, &ust) != 0 || ust.st_dev != stack[depth].pdev ||
+            ust.st_ino != stack[depth].pino) {
+            rc = as_fail(err, AS_ERR_IO, "%s: a folder below it moved while it was being removed",
+                         path);
+            if (up >= 0)
+                close(up);
+            break;
+        }
+        close(fd);
+        fd = up;
+        if (unlinkat(fd, stack[depth].name, AT_REMOVEDIR) != 0) {
+            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot remove %s below %s",
+                               stack[depth].name, path);
+            break;
+        }
+    }
+    close(fd);
+    free(stack);
     return rc;
 }
 
@@ -476,7 +560,7 @@ int as_remove_tree(const char *path, as_error *err)
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
         return as_fail_errno(err, AS_ERR_IO, errno, "cannot open %s", path);
-    if (remove_inside(fd, path, 0, err) != 0)
+    if (remove_inside(fd, path, err) != 0)
         return -1;
     if (rmdir(path) != 0)
         return as_fail_errno(err, AS_ERR_IO, errno, "cannot remove %s", path);

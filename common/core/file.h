@@ -83,6 +83,8 @@ int as_mkdir_p(const char *dir, mode_t mode, as_error *err);
 /*
  * Removes path and everything below it without following symbolic links, making read-only
  * directories writable first (the vault's evidence is read-only). Missing path is success.
+ * Works at any depth and path length (a tree a killed import left, or one a hostile bundle
+ * made): it walks with one descriptor and names relative to it, never building a path.
  */
 int as_remove_tree(const char *path, as_error *err);
 

@@ -306,6 +306,22 @@ static int roll_back(const as_station *st, const char *log, const char *vault, c
     return 0;
 }
 
+/*
+ * The longest form of the folder paths an entry lives at: in staging and in the vault, as the
+ * station was named and as an absolute path (what an auditor's tools see).
+ */
+static size_t entry_path_max(const as_station *st, const char *entry, const char *vault)
+{
+    size_t n = strlen(entry) > strlen(vault) ? strlen(entry) : strlen(vault);
+    char *abs = realpath(st->dir, NULL);
+    if (abs != NULL) {
+        size_t grow = strlen(abs) > strlen(st->dir) ? strlen(abs) - strlen(st->dir) : 0;
+        n += grow;
+        free(abs);
+    }
+    return n;
+}
+
 static int file_sha256(const char *path, uint8_t out[32], as_error *err)
 {
     uint64_t size;
@@ -416,6 +432,7 @@ int as_intake(as_station *st, const as_intake_input *in, bool progress, as_impor
                          .signer = &sp->entry->key,
                          .comment = &r->comment,
                          .dest = entry,
+                         .entry_path_max = entry_path_max(st, entry, vault),
                          .progress = progress};
     if (as_unseal(&uo, &m, err) != 0)
         goto out;

@@ -181,11 +181,13 @@ int as_receipt_load(const char *path, uint8_t **text, size_t *tlen, uint8_t **si
     uint8_t *data = NULL;
     size_t len;
     *text = *sig = NULL;
-    if (as_file_read_all_flags(path, 64u << 20, 0, &data, &len, err) != 0)
+    /* Receipts come back on the NGO's media: links are not followed, FIFOs not opened. */
+    if (as_file_read_all_flags(path, 64u << 20, AS_FILE_NOFOLLOW, &data, &len, err) != 0)
         return -1;
     if (len >= strlen(HEADER) && memcmp(data, HEADER, strlen(HEADER)) == 0) {
         char *sigpath = as_path_fmt(err, "%s.minisig", path);
-        int rc = sigpath ? as_file_read_all(sigpath, 16384, sig, slen, err) : -1;
+        int rc =
+            sigpath ? as_file_read_all_flags(sigpath, 16384, AS_FILE_NOFOLLOW, sig, slen, err) : -1;
         free(sigpath);
         if (rc != 0) {
             free(data);

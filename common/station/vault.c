@@ -28,9 +28,7 @@ char *as_vault_case_dir(const char *case_id, as_error *err)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)case_id[i];
-        bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                     c == '_' || c == '-' || (c == '.' && i > 0);
-        if (plain) {
+        if (as_case_byte_plain(c, i)) {
             out[o++] = (char)c;
         } else {
             out[o++] = '%';
@@ -56,7 +54,8 @@ char *as_vault_entry_path(const as_station *st, const char *case_id, const char 
 /* chmod a-w everything below dirfd (files 0444, folders 0555), fsyncing files. */
 static int freeze(int dfd, const char *path, int depth, as_error *err)
 {
-    if (depth > 80)
+    /* depth 0 is the entry, 1 evidence/; manifest paths keep folders at most this deep */
+    if (depth > AS_PATH_MAX_DEPTH)
         return as_fail(err, AS_ERR_LIMIT, "folders nested too deeply");
     DIR *d = fdopendir(dfd);
     if (d == NULL) {
@@ -150,7 +149,8 @@ static int check_tree(const char *root, const char *rel, const as_manifest *m, u
     char *path = rel[0] ? as_path_join(root, rel, err) : strdup(root);
     if (path == NULL)
         return as_fail(err, AS_ERR_NOMEM, "out of memory");
-    DIR *d = depth > 80 ? NULL : opendir(path);
+    /* depth 0 is evidence/ itself: a valid path has at most AS_PATH_MAX_DEPTH - 1 folders */
+    DIR *d = depth >= AS_PATH_MAX_DEPTH ? NULL : opendir(path);
     if (d == NULL) {
         as_fail_errno(err, AS_ERR_REJECTED, errno, "cannot read %s", path);
         free(path);

@@ -809,6 +809,7 @@ struct as_usb_in {
     uint8_t **sigs;
     size_t *siglens;
     size_t nsigs;
+    as_error sig_problem; /* what is wrong with the first unusable *.minisig file */
 };
 
 void as_usb_in_free(as_usb_in *in)
@@ -860,14 +861,16 @@ static int claim(as_usb_in *in, const char *id, const char *path, as_error *err)
     return 0;
 }
 
-static int add_sig(as_usb_in *in, const uint8_t *data, size_t len, const char *path, as_error *err)
+/* Keeps a signature (0), or returns 1 with why it does not parse in *why, or -1 on error. */
+static int add_sig(as_usb_in *in, const uint8_t *data, size_t len, const char *path, as_error *why,
+                   as_error *err)
 {
     as_mini_sig *s = malloc(sizeof *s);
     as_bundle_comment bc;
     as_error ignore = {0};
     if (s == NULL)
         return as_fail(err, AS_ERR_NOMEM, "out of memory");
-    int parsed = as_mini_sig_parse(s, data, len, &ignore) == 0;
+    int parsed = as_mini_sig_parse(s, data, len, why) == 0;
     int ours = parsed && as_bundle_comment_parse(&bc, s->trusted, &ignore) == 0;
     free(s);
     if (!parsed)
@@ -913,14 +916,52 @@ static int add_file(in_file **v, size_t *n, const char *path, int fd, uint64_t s
     return 0;
 }
 
+/* True for a file named like a signature ("*.minisig"): what is wrong with it is worth telling. */
+static bool named_sig(const char *path)
+{
+    const char *base = as_path_base(path);
+    size_t n = strlen(base), k = strlen(".minisig");
+    return n > k && strcmp(base + n - k, ".minisig") == 0;
+}
+
+/*
+ * A candidate signature file: kept when it parses (0), else ignored (1). For a file named
+ * *.minisig the first problem is remembered: when the sources hold no usable signature, that
+ * is the answer ("bundle.age.minisig: not a minisign signature ..."), not "no signature".
+ */
+static int consider_sig(as_usb_in *in, const char *path, uint64_t size, as_error *err)
+{
+    uint8_t *data = NULL;
+    size_t len;
+    as_error why = {0};
+    int rc = 1;
+    if (size == 0)
+        as_fail(&why, AS_ERR_FORMAT, "empty file, not a minisign signature");
+    else if (as_file_read_all_flags(path, SIG_MAX, AS_FILE_NOFOLLOW, &data, &len, &why) == 0)
+        rc = add_sig(in, data, len, path, &why, err);
+    free(data);
+    if (rc > 0 && named_sig(path) && in->sig_problem.code == AS_OK) {
+        in->sig_problem = why;
+        /* the size error already names the file */
+        if (strncmp(why.msg, path, strlen(path)) != 0)
+            as_error_prefix(&in->sig_problem, "%s: ", path);
+    }
+    return rc;
+}
+
 /* Looks at one file: keeps it (returns 0), ignores it (1), or fails (-1). */
 static int consider(as_usb_in *in, const char *path, as_usb_report *rep, as_error *err)
 {
     uint64_t size;
     as_error e = {0};
     int fd = as_file_open_read(path, AS_FILE_NOFOLLOW, &size, &e);
-    if (fd < 0)
-        return 1; /* links, devices and unreadable files are not bundle files */
+    if (fd < 0) {
+        /* Links, FIFOs, sockets, devices and unreadable files are not bundle files: refused by
+         * type without being opened, skipped. A signature is named if none other is found. */
+        if (named_sig(path) && in->sig_problem.code == AS_OK)
+            in->sig_problem = e;
+        return 1;
+    }
     rep->files_seen++;
     uint8_t head[AS_PART_HEADER];
     ssize_t n = pread(fd, head, sizeof head, 0);
@@ -968,18 +1009,18 @@ static int consider(as_usb_in *in, const char *path, as_usb_report *rep, as_erro
             } else {
                 as_usb_index_free(&ix);
             }
+            as_error why = {0};
             if (rc == 0)
-                rc = add_sig(in, in->ix.signature, in->ix.signature_len, path, err) < 0 ? -1 : 0;
+                rc = add_sig(in, in->ix.signature, in->ix.signature_len, path, &why, err) < 0 ? -1
+                                                                                              : 0;
         } else {
             rep->bad_indexes++;
         }
         free(data);
-    } else if ((size_t)n >= 19 && memcmp(head, "untrusted comment: ", 19) == 0 && size <= SIG_MAX) {
-        uint8_t *data = NULL;
-        size_t len;
-        if (as_file_read_all_flags(path, SIG_MAX, AS_FILE_NOFOLLOW, &data, &len, &e) == 0)
-            rc = add_sig(in, data, len, path, err);
-        free(data);
+    } else if (named_sig(path) ||
+               ((size_t)n >= 19 && memcmp(head, "untrusted comment: ", 19) == 0 &&
+                size <= SIG_MAX)) {
+        rc = consider_sig(in, path, size, err);
         if (rc > 0)
             rep->ignored++;
     } else {
@@ -1072,6 +1113,10 @@ as_usb_in *as_usb_gather(char *const *sources, size_t n, as_usb_report *rep, as_
         as_fail(err, AS_ERR_INCOMPLETE,
                 "no bundle.age and no part of it in the sources (%zu files looked at)",
                 rep->files_seen);
+        goto fail;
+    }
+    if (in->nsigs == 0 && in->sig_problem.code != AS_OK) {
+        *err = in->sig_problem;
         goto fail;
     }
     if (in->nsigs == 0) {

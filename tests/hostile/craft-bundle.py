@@ -151,7 +151,39 @@ CASES = {
     "unlisted-folder": (listed(("a.txt", GOOD)),
                         lambda t: (member(t, "evidence/a.txt", GOOD),
                                    member(t, "evidence/empty", kind=tarfile.DIRTYPE))),
+    # --- limits (FORMAT.md 7.1): exactly at each limit imports, one beyond is refused before
+    # any evidence is written
+    "depth-64": ([("d/" * 63 + "x", len(GOOD), sha(GOOD))], plain(("d/" * 63 + "x", GOOD))),
+    "depth-65": ([("d/" * 64 + "x", len(GOOD), sha(GOOD))], plain(("d/" * 64 + "x", GOOD))),
+    "depth-300": ([("d/" * 299 + "x", len(GOOD), sha(GOOD))], plain(("d/" * 299 + "x", GOOD))),
+    "name-255": (listed(("n" * 255, GOOD)), plain(("n" * 255, GOOD))),
+    "name-256": (listed(("n" * 256, GOOD)), plain(("n" * 256, GOOD))),
+    "path-1024": (listed(("a" * 254 + "/" + "b" * 254 + "/" + "c" * 254 + "/" + "d" * 254 + "/eeee",
+                          GOOD)),
+                  plain(("a" * 254 + "/" + "b" * 254 + "/" + "c" * 254 + "/" + "d" * 254 + "/eeee",
+                         GOOD))),
+    "path-1025": (listed(("a" * 254 + "/" + "b" * 254 + "/" + "c" * 254 + "/" + "d" * 254 + "/eeeee",
+                          GOOD)),
+                  plain(("a" * 254 + "/" + "b" * 254 + "/" + "c" * 254 + "/" + "d" * 254 + "/eeeee",
+                         GOOD))),
+    "case-folder-255": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD))),
+    "case-folder-256": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD))),
+    "declared-4tib": ([("big", 4 << 40, sha(b""))],
+                      lambda t: member(t, "evidence/big", b"x" * 1024, size=4 << 40)),
 }
+
+# The case id of a case, when not "hostile": each byte other than A-Z a-z 0-9 _ - . takes 3
+# bytes of the vault's case folder name, whose limit is 255.
+CASE_IDS = {
+    "case-folder-255": "abc" + "\u00e9" * 42,
+    "case-folder-256": "abcd" + "\u00e9" * 42,
+}
+
+
+def pct(text):
+    """The trusted comment's escaping of a case id (ASCII letters and digits stay as they are)."""
+    return "".join(chr(b) if chr(b).isalnum() and b < 0x80 else "%%%02X" % b
+                   for b in text.encode("utf-8"))
 
 
 def b64(raw):
@@ -197,7 +229,8 @@ def main():
     files, add = CASES[case]
     keyid = key_id(ngo + ".pub")
     bundle = os.urandom(16).hex()
-    text = manifest(bundle, keyid, listed_recipient, files)
+    case_id = CASE_IDS.get(case, "hostile")
+    text = manifest(bundle, keyid, listed_recipient, files, case_id)
     os.makedirs(outdir, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         mpath = os.path.join(tmp, "manifest.txt")
@@ -218,15 +251,15 @@ def main():
             if case != "manifest-not-first":
                 add(t)
         raw = buf.getvalue()
-        if case == "huge-declared":
+        if case in ("huge-declared", "declared-4tib"):
             # keep the declared size in the header but cut the data after 1 KiB
             cut = raw.find(b"x" * 1024) + 1024
             raw = raw[:cut]
         out = os.path.join(outdir, "bundle.age")
         subprocess.run(["age", "-r", recipient, "-o", out], input=raw, check=True)
         total = sum(f[1] for f in files)
-        comment = "airseal-bundle v1 bundle:%s case:hostile files:%d bytes:%d manifest:%s" % (
-            bundle, len(files), total, sha(text))
+        comment = "airseal-bundle v1 bundle:%s case:%s files:%d bytes:%d manifest:%s" % (
+            bundle, pct(case_id), len(files), total, sha(text))
         subprocess.run(["minisign", "-S", "-s", ngo + ".key", "-m", out, "-t", comment],
                        check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 

@@ -1,6 +1,7 @@
 /* test_station.c: trust store, custody log and the station directory. */
 #include "helpers.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -255,12 +256,59 @@ static void station_with_passphrase(void **state)
     as_station_close(&st);
 }
 
+/*
+ * A tree far deeper and longer than PATH_MAX (600 folders with 250-byte names: about 150 KB
+ * of path), with read-only folders, files and links to a file outside it at every level, as a
+ * killed import or a hostile bundle could leave in staging: as_remove_tree removes all of it
+ * and follows no link.
+ */
+static void remove_tree_any_depth(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    char name[251], outside[512];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    snprintf(outside, sizeof outside, "%s", tmp("outside.txt"));
+    assert_int_equal(as_file_create_excl(outside, "keep", 4, 0644, &err), 0);
+    assert_int_equal(mkdir(tmp("deep"), 0700), 0);
+    int fd = open(tmp("deep"), O_RDONLY | O_DIRECTORY);
+    assert_true(fd >= 0);
+    for (int level = 0; level < 600; level++) {
+        int f = openat(fd, "f", O_WRONLY | O_CREAT | O_EXCL, 0444);
+        assert_true(f >= 0);
+        assert_int_equal(write(f, "x", 1), 1);
+        close(f);
+        assert_int_equal(symlinkat(outside, fd, "l"), 0);
+        assert_int_equal(mkdirat(fd, name, 0700), 0);
+        int child = openat(fd, name, O_RDONLY | O_DIRECTORY);
+        assert_true(child >= 0);
+        if (level % 3 == 0)
+            assert_int_equal(fchmod(fd, 0555), 0);
+        close(fd);
+        fd = child;
+    }
+    assert_int_equal(fchmod(fd, 0555), 0);
+    close(fd);
+    assert_int_equal(as_remove_tree(tmp("deep"), &err), 0);
+    assert_int_equal(err.code, AS_OK);
+    assert_int_equal(as_path_exists(tmp("deep"), &err), 0);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    assert_int_equal(as_file_read_all(outside, 64, &data, &len, &err), 0);
+    assert_int_equal(len, 4);
+    assert_memory_equal(data, "keep", 4);
+    free(data);
+    unlink(outside);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(trust_store_roundtrip), cmocka_unit_test(trust_store_rejects_malformed),
         cmocka_unit_test(custody_chain),         cmocka_unit_test(custody_visit),
         cmocka_unit_test(station_lifecycle),     cmocka_unit_test(station_with_passphrase),
+        cmocka_unit_test(remove_tree_any_depth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
