@@ -41,11 +41,11 @@ bool as_text_printable(const char *s, size_t n, bool tab_ok);
 
 /*
  * Untrusted text for people. Every byte that came from outside (file and entry names, case
- * ids, labels, collector, note, comments, messages) reaches a terminal, a log, a receipt, a
- * README or a page only through as_text_show(), so it cannot move the cursor, reorder the
- * line, hide characters or fake them. Valid printable UTF-8 passes unchanged; these are
- * shown visibly escaped, in one notation (docs/FORMAT.md section 11, "Showing untrusted
- * text"):
+ * ids, labels, collector, note, comments, messages) reaches a terminal, an error line, a
+ * README or a page only through as_text_show() (JSON: the same characters, escaped by
+ * json.c), so it cannot move the cursor, reorder the line, hide characters or fake them.
+ * Valid printable UTF-8 passes unchanged; these are shown visibly escaped, in one notation
+ * (docs/FORMAT.md section 7.6):
  *   - C0 controls (TAB, LF, CR, ESC...) and DEL: \xHH (two lower-case hex digits);
  *   - each byte of an ill-formed UTF-8 sequence (overlong, surrogate, truncated, > U+10FFFF):
  *     \xHH, always 80-ff, so it never looks like a control character;
