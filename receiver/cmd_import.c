@@ -1,5 +1,6 @@
 /* cmd_import.c: airseal-recv import, taking a bundle into the vault. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,6 +162,46 @@ static void print_frames(const as_import_result *r)
     printf(" (%u data blocks needed of %u).\n", r->qr.data_blocks, r->qr.total_blocks);
 }
 
+/* The human result of a successful import. Every name in it came from the bundle or the
+ * file system: shown through as_text_show(), never printed raw. */
+static void print_text(const as_import_result *r, bool qr)
+{
+    char size[32];
+    as_human_size(size, sizeof size, r->comment.bytes);
+    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)], sl[AS_TEXT_SHOW_CAP(AS_TRUST_LABEL_MAX)],
+        sp[AS_TEXT_SHOW_CAP(PATH_MAX)];
+    as_text_shown(sc, sizeof sc, r->comment.case_id);
+    if (r->status == AS_IMPORT_ALREADY) {
+        printf("Bundle %s (case %s) is already in the vault (custody log entry %llu); nothing "
+               "changed.\n",
+               r->comment.bundle_id, sc, (unsigned long long)r->custody_entry);
+        printf("Receipt:  %s\n", as_text_shown(sp, sizeof sp, r->receipt_path));
+    } else {
+        /* A key trusted without --name is labelled "key <id>": do not say it twice. */
+        bool unnamed =
+            strncmp(r->signer_label, "key ", 4) == 0 && strcmp(r->signer_label + 4, r->signer) == 0;
+        printf("%s bundle %s (case %s) from %s%s%s (key %s).\n",
+               r->status == AS_IMPORT_NEW ? "Imported" : "Finished the interrupted import of",
+               r->comment.bundle_id, sc, unnamed ? "an NGO" : "\"",
+               unnamed ? "" : as_text_shown(sl, sizeof sl, r->signer_label), unnamed ? "" : "\"",
+               r->signer);
+        printf("Verified: the NGO signature and %llu file%s (%s) against the signed manifest.\n",
+               (unsigned long long)r->comment.files, r->comment.files == 1 ? "" : "s", size);
+        if (qr)
+            print_frames(r);
+        if (qr && r->repaired > 0)
+            printf("Repaired: %u missing or damaged frame%s from parity.\n", r->repaired,
+                   r->repaired == 1 ? "" : "s");
+        if (!qr && r->usb.blocks_repaired > 0)
+            printf("Repaired: %u damaged or missing block%s of bundle.age from parity.\n",
+                   r->usb.blocks_repaired, r->usb.blocks_repaired == 1 ? "" : "s");
+        printf("Vault:    %s\n", as_text_shown(sp, sizeof sp, r->vault_path));
+        printf("Receipt:  %s (signature .minisig; QR code .png for the NGO to photograph)\n",
+               as_text_shown(sp, sizeof sp, r->receipt_path));
+        printf("Custody log entry %llu.\n", (unsigned long long)r->custody_entry);
+    }
+}
+
 int cmd_import(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -230,36 +271,7 @@ int cmd_import(int argc, char **argv)
         free(r);
         return 0;
     }
-    char size[32];
-    as_human_size(size, sizeof size, r->comment.bytes);
-    if (r->status == AS_IMPORT_ALREADY) {
-        printf("Bundle %s (case %s) is already in the vault (custody log entry %llu); nothing "
-               "changed.\n",
-               r->comment.bundle_id, r->comment.case_id, (unsigned long long)r->custody_entry);
-        printf("Receipt:  %s\n", r->receipt_path);
-    } else {
-        /* A key trusted without --name is labelled "key <id>": do not say it twice. */
-        bool unnamed =
-            strncmp(r->signer_label, "key ", 4) == 0 && strcmp(r->signer_label + 4, r->signer) == 0;
-        printf("%s bundle %s (case %s) from %s%s%s (key %s).\n",
-               r->status == AS_IMPORT_NEW ? "Imported" : "Finished the interrupted import of",
-               r->comment.bundle_id, r->comment.case_id, unnamed ? "an NGO" : "\"",
-               unnamed ? "" : r->signer_label, unnamed ? "" : "\"", r->signer);
-        printf("Verified: the NGO signature and %llu file%s (%s) against the signed manifest.\n",
-               (unsigned long long)r->comment.files, r->comment.files == 1 ? "" : "s", size);
-        if (qr)
-            print_frames(r);
-        if (qr && r->repaired > 0)
-            printf("Repaired: %u missing or damaged frame%s from parity.\n", r->repaired,
-                   r->repaired == 1 ? "" : "s");
-        if (!qr && r->usb.blocks_repaired > 0)
-            printf("Repaired: %u damaged or missing block%s of bundle.age from parity.\n",
-                   r->usb.blocks_repaired, r->usb.blocks_repaired == 1 ? "" : "s");
-        printf("Vault:    %s\n", r->vault_path);
-        printf("Receipt:  %s (signature .minisig; QR code .png for the NGO to photograph)\n",
-               r->receipt_path);
-        printf("Custody log entry %llu.\n", (unsigned long long)r->custody_entry);
-    }
+    print_text(r, qr);
     as_station_close(&st);
     free(r);
     return 0;

@@ -1,10 +1,12 @@
 /* cmd_init.c: airseal-recv init, creating an intake station. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "commands.h"
 #include "common/core/file.h"
+#include "common/core/text.h"
 #include "common/crypto/fingerprint.h"
 #include "common/station/station.h"
 #include "common/ui/cli.h"
@@ -80,14 +82,16 @@ int cmd_init(int argc, char **argv)
     as_age_recipient_format(&st.recipient, rcpt);
     as_fingerprint_minisign(&st.pub, fp_sign);
     as_fingerprint_age(&st.recipient, fp_rcpt);
-    printf("Created the intake station %s (secret keys %s).\n", dir,
+    char sd[AS_TEXT_SHOW_CAP(PATH_MAX)]; /* the operator's path, but any bytes a name may hold */
+    as_text_shown(sd, sizeof sd, dir);
+    printf("Created the intake station %s (secret keys %s).\n", sd,
            st.protected_at_rest ? "encrypted with your passphrase" : "NOT encrypted");
     printf("Station id:        %s\n", st.id);
     printf("Encrypt to:        %s\n", rcpt);
     printf("  fingerprint:     %s   (%s/recipient.pub; as a QR code: recipient.png)\n", fp_rcpt,
-           dir);
+           sd);
     printf("Receipts signed by key %s\n", st.id);
-    printf("  fingerprint:     %s   (%s/station.pub)\n", fp_sign, dir);
+    printf("  fingerprint:     %s   (%s/station.pub)\n", fp_sign, sd);
     printf("Give NGOs recipient.pub and station.pub, and read them both fingerprints over the "
            "phone.\n");
     as_station_close(&st);

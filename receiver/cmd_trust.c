@@ -1,5 +1,6 @@
 /* cmd_trust.c: airseal-recv trust, the NGO keys the station accepts. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,7 @@ static int confirm_on_tty(void)
 
 static int trust_list(const char *dir)
 {
+    char sd[AS_TEXT_SHOW_CAP(PATH_MAX)], sl[AS_TEXT_SHOW_CAP(AS_TRUST_LABEL_MAX)];
     as_error err = {0};
     as_station st;
     as_trust_store ts;
@@ -60,12 +62,13 @@ static int trust_list(const char *dir)
         return as_cli_fail(&err);
     }
     if (ts.n == 0)
-        printf("No trusted NGO keys yet. Add one with: airseal-recv trust %s add NGO.pub\n", dir);
+        printf("No trusted NGO keys yet. Add one with: airseal-recv trust %s add NGO.pub\n",
+               as_text_shown(sd, sizeof sd, dir));
     for (size_t i = 0; i < ts.n; i++) {
         char id[AS_MINI_KEYID_STR], fp[AS_FINGERPRINT_STR];
         as_mini_keyid(ts.v[i].key.keynum, id);
         as_fingerprint_minisign(&ts.v[i].key, fp);
-        printf("%s  %s  %s\n", id, fp, ts.v[i].label);
+        printf("%s  %s  %s\n", id, fp, as_text_shown(sl, sizeof sl, ts.v[i].label));
     }
     as_trust_free(&ts);
     free(path);
@@ -76,6 +79,7 @@ static int trust_list(const char *dir)
 static int trust_change(const char *dir, const char *what, const char *arg, const char *label,
                         int yes, const as_pass_source *src)
 {
+    char sd[AS_TEXT_SHOW_CAP(PATH_MAX)], sl[AS_TEXT_SHOW_CAP(AS_TRUST_LABEL_MAX)];
     as_error err = {0};
     as_station st = {0};
     as_trust_store ts = {0};
@@ -111,7 +115,8 @@ static int trust_change(const char *dir, const char *what, const char *arg, cons
         if (as_trust_add(&ts, &entry.key, label, &err) != 0)
             goto fail;
         as_fingerprint_minisign(&entry.key, fp);
-        printf("NGO key %s, fingerprint %s, label \"%s\"\n", id, fp, label);
+        printf("NGO key %s, fingerprint %s, label \"%s\"\n", id, fp,
+               as_text_shown(sl, sizeof sl, label));
         if (!yes && !confirm_on_tty()) {
             as_fail(&err, AS_ERR_REJECTED, "not confirmed; the trust store is unchanged");
             goto fail;
@@ -139,11 +144,11 @@ static int trust_change(const char *dir, const char *what, const char *arg, cons
     if (rc != 0 || as_trust_save(&ts, path, &err) != 0)
         goto fail;
     if (adding)
-        printf("Trusted NGO key %s (\"%s\"). Bundles it signs will be accepted by %s.\n", id, label,
-               dir);
+        printf("Trusted NGO key %s (\"%s\"). Bundles it signs will be accepted by %s.\n", id,
+               as_text_shown(sl, sizeof sl, label), as_text_shown(sd, sizeof sd, dir));
     else
         printf("Removed NGO key %s (\"%s\"). Bundles it signs will be rejected by %s.\n", id,
-               entry.label, dir);
+               as_text_shown(sl, sizeof sl, entry.label), as_text_shown(sd, sizeof sd, dir));
     as_trust_free(&ts);
     free(path);
     as_station_close(&st);

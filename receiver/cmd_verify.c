@@ -1,6 +1,7 @@
 /* cmd_verify.c: airseal-recv verify, the auditor's checks with public keys only. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,8 +203,10 @@ static int verify_bundle(const char *target, const char *keyfile, const char *st
             as_json_uint(j, "repaired_blocks", rep.blocks_repaired);
             continue;
         }
+        char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)], sl[AS_TEXT_SHOW_CAP(PATH_MAX)];
         printf("OK: bundle %s (case %s) is signed by key %s (%s), fingerprint %s.\n", bc.bundle_id,
-               bc.case_id, id, label, fp);
+               as_text_shown(sc, sizeof sc, bc.case_id), id, as_text_shown(sl, sizeof sl, label),
+               fp);
         printf("    %llu files, %llu bytes of evidence; bundle.age is %llu bytes, SHA-256 %s\n",
                (unsigned long long)bc.files, (unsigned long long)bc.bytes, (unsigned long long)size,
                hex);
@@ -242,9 +245,10 @@ static int verify_receipt(const char *target, const char *keyfile, const char *s
     char sealed[65], when[21];
     as_hex_encode(sealed, r.sealed_sha256, 32);
     as_time_utc(when, r.imported);
+    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)];
     printf("OK: receipt signed by station %s: bundle %s (case %s) from NGO key %s was imported "
            "on %s.\n",
-           r.station, r.bundle_id, r.case_id, r.signer, when);
+           r.station, r.bundle_id, as_text_shown(sc, sizeof sc, r.case_id), r.signer, when);
     printf("    %llu files, %llu bytes; bundle.age SHA-256 %s; custody log entry %llu\n",
            (unsigned long long)r.files, (unsigned long long)r.bytes, sealed,
            (unsigned long long)r.custody_entry);
@@ -361,10 +365,12 @@ static int verify_vault(const char *target, const char *keyfile, const char *sta
         as_json_uint(j, "bytes_checked", rep.bytes_checked);
         return 0;
     }
+    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)], sl[AS_TEXT_SHOW_CAP(PATH_MAX)];
     printf("OK: vault entry %s (case %s): %llu files, %llu bytes match the manifest signed by "
            "key %s (%s).\n",
-           rep.comment.bundle_id, rep.comment.case_id, (unsigned long long)rep.files_checked,
-           (unsigned long long)rep.bytes_checked, rep.signer, label);
+           rep.comment.bundle_id, as_text_shown(sc, sizeof sc, rep.comment.case_id),
+           (unsigned long long)rep.files_checked, (unsigned long long)rep.bytes_checked, rep.signer,
+           as_text_shown(sl, sizeof sl, label));
     return 0;
 }
 

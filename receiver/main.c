@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "common/core/text.h"
 #include "common/ui/cli.h"
 #include "common/ui/keyinfo.h"
 
@@ -56,6 +57,8 @@ int main(int argc, char **argv)
         return cmd_verify(argc - 1, argv + 1);
     if (strcmp(verb, "fingerprint") == 0)
         return as_keyinfo_command(argc - 1, argv + 1);
-    fprintf(stderr, "airseal-recv: unknown command '%s'\n\n%s", verb, usage);
+    char shown[AS_TEXT_SHOW_CAP(64)];
+    fprintf(stderr, "airseal-recv: unknown command '%s'\n\n%s",
+            as_text_shown(shown, sizeof shown, verb), usage);
     return 2;
 }

@@ -1,5 +1,6 @@
 /* cmd_keygen.c: airseal-send keygen, the NGO's minisign signing key pair. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +8,7 @@
 
 #include "commands.h"
 #include "common/core/file.h"
+#include "common/core/text.h"
 #include "common/crypto/fingerprint.h"
 #include "common/crypto/minisign.h"
 #include "common/ui/cli.h"
@@ -105,14 +107,16 @@ int cmd_keygen(int argc, char **argv)
     char id[AS_MINI_KEYID_STR], fp[AS_FINGERPRINT_STR];
     as_mini_keyid(pk.keynum, id);
     as_fingerprint_minisign(&pk, fp);
-    printf("Created the signing key %s (secret, %s) and %s (public).\n", keypath,
-           pass_src.kind == AS_PASS_NONE ? "NOT encrypted" : "encrypted with your passphrase",
-           pubpath);
+    char sks[AS_TEXT_SHOW_CAP(PATH_MAX)], sp[AS_TEXT_SHOW_CAP(PATH_MAX)];
+    as_text_shown(sks, sizeof sks, keypath);
+    as_text_shown(sp, sizeof sp, pubpath);
+    printf("Created the signing key %s (secret, %s) and %s (public).\n", sks,
+           pass_src.kind == AS_PASS_NONE ? "NOT encrypted" : "encrypted with your passphrase", sp);
     printf("Key id:      %s\n", id);
     printf("Fingerprint: %s\n", fp);
     printf("Give %s to the Court and read them the fingerprint over the phone; they must see "
            "the same digits.\n",
-           pubpath);
+           sp);
     goto out;
 fail:
     if (wrote_key)

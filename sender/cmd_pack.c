@@ -1,6 +1,7 @@
 /* cmd_pack.c: airseal-send pack, sealing evidence into a USB bundle. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,15 +185,21 @@ int cmd_pack(int argc, char **argv)
     char evsize[32], sealed[32];
     as_human_size(evsize, sizeof evsize, ev.total);
     as_human_size(sealed, sizeof sealed, sr->sealed_size);
+    /* the case id is plain (checked by as_seal); the paths are the operator's but may hold
+     * anything a file system allows */
+    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)], so_[AS_TEXT_SHOW_CAP(PATH_MAX)];
+    as_text_shown(so_, sizeof so_, outdir);
     printf("Sealed %zu file%s (%s) for case %s into %s.\n", ev.n, ev.n == 1 ? "" : "s", evsize,
-           case_id, outdir);
+           as_text_shown(sc, sizeof sc, case_id), so_);
     printf("Bundle id:  %s\n", sr->comment.bundle_id);
-    printf("Sealed:     %s/%s%s (%s), signed by key %s\n", outdir, AS_USB_AGE,
-           split ? ".part*" : "", sealed, id);
+    printf("Sealed:     %s/%s%s (%s), signed by key %s\n", so_, AS_USB_AGE, split ? ".part*" : "",
+           sealed, id);
     for (size_t i = 0; i < nr; i++) {
         char rfp[AS_FINGERPRINT_STR];
         as_fingerprint_age(&rcpts[i], rfp);
-        printf("For:        the key with fingerprint %s (%s)\n", rfp, rargs[i]);
+        char sr_[AS_TEXT_SHOW_CAP(PATH_MAX)];
+        printf("For:        the key with fingerprint %s (%s)\n", rfp,
+               as_text_shown(sr_, sizeof sr_, rargs[i]));
     }
     printf("Parity:     %llu%% (damage up to that share is repaired on import)\n",
            (unsigned long long)redundancy);
@@ -201,7 +208,7 @@ int cmd_pack(int argc, char **argv)
                ev.empty_dirs == 1 ? " was" : "s were");
     printf("Carry %s to the court intake station; keep a copy until its signed receipt comes "
            "back.\n",
-           outdir);
+           so_);
     goto out;
 fail:
     if (opened)

@@ -1,5 +1,6 @@
 /* cmd_qr.c: airseal-send qr, a sealed bundle as QR frames: PNGs, a printable PDF, a player. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,12 +213,14 @@ int cmd_qr(int argc, char **argv)
     uint32_t n = enc.l.k_total + enc.l.m_total;
     char size[32];
     as_human_size(size, sizeof size, slen);
-    printf("Wrote %u QR frames for bundle %s (case %s, %s) into %s.\n", n, bc.bundle_id, bc.case_id,
-           size, outdir);
+    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)], so_[AS_TEXT_SHOW_CAP(PATH_MAX)];
+    as_text_shown(so_, sizeof so_, outdir);
+    printf("Wrote %u QR frames for bundle %s (case %s, %s) into %s.\n", n, bc.bundle_id,
+           as_text_shown(sc, sizeof sc, bc.case_id), size, so_);
     printf("Frames:     %u data + %u parity (%ld%%), QR version %ld, level %c, %u bytes each\n",
            enc.l.k_total, enc.l.m_total, redundancy, version, "LMQH"[ecc], block);
-    printf("Show:       %s/%s in a browser (offline), or print %s/%s (%u pages).\n", outdir,
-           AS_FRAME_PLAYER, outdir, AS_FRAME_PDF, ro.pages);
+    printf("Show:       %s/%s in a browser (offline), or print %s/%s (%u pages).\n", so_,
+           AS_FRAME_PLAYER, so_, AS_FRAME_PDF, ro.pages);
     printf("Lost or damaged frames up to about %ld%% are made up by parity; the station names "
            "any it still lacks.\n",
            redundancy);

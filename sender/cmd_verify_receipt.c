@@ -1,5 +1,6 @@
 /* cmd_verify_receipt.c: airseal-send verify-receipt, the NGO checks the station's receipt. */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,12 +146,14 @@ int cmd_verify_receipt(int argc, char **argv)
     }
     char when[21];
     as_time_utc(when, r.imported);
+    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)], sb[AS_TEXT_SHOW_CAP(PATH_MAX)];
     printf("OK: station %s received bundle %s (case %s) on %s: %llu files, %llu bytes, signed "
            "by your key %s.\n",
-           r.station, r.bundle_id, r.case_id, when, (unsigned long long)r.files,
-           (unsigned long long)r.bytes, r.signer);
+           r.station, r.bundle_id, as_text_shown(sc, sizeof sc, r.case_id), when,
+           (unsigned long long)r.files, (unsigned long long)r.bytes, r.signer);
     if (bundle != NULL)
-        printf("    It is the bundle in %s, byte for byte.\n", bundle);
+        printf("    It is the bundle in %s, byte for byte.\n",
+               as_text_shown(sb, sizeof sb, bundle));
     printf("    Custody log entry %llu. Keep this receipt with your records.\n",
            (unsigned long long)r.custody_entry);
     return 0;

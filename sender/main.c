@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/core/text.h"
 #include "common/ui/cli.h"
 #include "common/ui/keyinfo.h"
 #include "commands.h"
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
         return cmd_verify_receipt(argc - 1, argv + 1);
     if (strcmp(verb, "fingerprint") == 0)
         return as_keyinfo_command(argc - 1, argv + 1);
-    fprintf(stderr, "airseal-send: unknown command '%s'\n\n%s", verb, usage);
+    char shown[AS_TEXT_SHOW_CAP(64)];
+    fprintf(stderr, "airseal-send: unknown command '%s'\n\n%s",
+            as_text_shown(shown, sizeof shown, verb), usage);
     return 2;
 }

@@ -60,39 +60,53 @@ int as_evidence_path_check(const char *path, size_t len, as_error *err)
     return 0;
 }
 
-bool as_case_byte_plain(unsigned char c, size_t i)
+/* One row per text field: the only place that says what each may hold. */
+static const struct {
+    const char *name;
+    bool identifier; /* plain text only (as_text_is_plain) */
+    size_t max;      /* bytes */
+} field_rules[] = {
+    [AS_FIELD_CASE] = {"case id", true, AS_CASE_MAX},
+    [AS_FIELD_COLLECTOR] = {"collector", false, AS_TEXT_FIELD_MAX},
+    [AS_FIELD_NOTE] = {"note", false, AS_TEXT_FIELD_MAX},
+    [AS_FIELD_TOOL] = {"tool", false, AS_TEXT_FIELD_MAX},
+    [AS_FIELD_LABEL] = {"label", true, 120}, /* AS_TRUST_LABEL_MAX, station layer */
+};
+
+as_field_verdict as_field_judge(as_field f, const char *s, size_t n)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-' || (c == '.' && i > 0);
+    if (n > field_rules[f].max)
+        return AS_FIELD_TOO_LONG;
+    if (!as_utf8_valid(s, n) || !as_text_printable(s, n, false))
+        return AS_FIELD_UNPRINTABLE;
+    if (field_rules[f].identifier && !as_text_is_plain(s, n))
+        return AS_FIELD_HIDDEN;
+    return AS_FIELD_OK;
 }
 
-int as_case_id_check(const char *case_id, as_errcode code, as_error *err)
+const char *as_field_name(as_field f)
 {
-    size_t n = strlen(case_id), folder = 0;
-    if (n == 0 || n > AS_CASE_MAX)
-        return as_fail(err, code, "the case id must be 1 to %d bytes", AS_CASE_MAX);
-    if (!as_utf8_valid(case_id, n) || !as_text_printable(case_id, n, false))
-        return as_fail(err, code, "the case id must be printable UTF-8 on one line");
-    for (size_t i = 0; i < n; i++)
-        folder += as_case_byte_plain((unsigned char)case_id[i], i) ? 1 : 3;
-    /* A folder name the file system refuses would only show at the vault commit, after
-     * decryption: the limit is checked on the case id itself, by sender and station alike. */
-    if (folder > AS_NAME_MAX_BYTES)
-        return as_fail(err, code,
-                       "the case id makes a vault folder name of %zu bytes, more than %d (each "
-                       "byte other than A-Z a-z 0-9 _ - . counts 3)",
-                       folder, AS_NAME_MAX_BYTES);
-    return 0;
+    return field_rules[f].name;
 }
 
-int as_manifest_text_check(const char *what, const char *s, size_t max, as_error *err)
+int as_manifest_text_check(as_field f, const char *s, as_error *err)
 {
     size_t n = strlen(s);
-    if (n > max)
-        return as_fail(err, AS_ERR_USAGE, "%s is longer than %zu bytes", what, max);
-    if (!as_utf8_valid(s, n) || !as_text_printable(s, n, false))
-        return as_fail(err, AS_ERR_USAGE, "%s must be printable UTF-8 on one line", what);
-    return 0;
+    switch (as_field_judge(f, s, n)) {
+    case AS_FIELD_OK:
+        return 0;
+    case AS_FIELD_TOO_LONG:
+        return as_fail(err, AS_ERR_USAGE, "the %s is longer than %zu bytes", field_rules[f].name,
+                       field_rules[f].max);
+    case AS_FIELD_UNPRINTABLE:
+        return as_fail(err, AS_ERR_USAGE, "the %s must be printable UTF-8 on one line",
+                       field_rules[f].name);
+    case AS_FIELD_HIDDEN:
+        break;
+    }
+    return as_fail(err, AS_ERR_USAGE,
+                   "the %s must not contain direction or invisible characters: %s",
+                   field_rules[f].name, s);
 }
 
 static int cmp_files(const void *a, const void *b)
@@ -235,13 +249,23 @@ static int header_value(const char *line, size_t n, const char *key, const char 
     return 1;
 }
 
-static int copy_text(char *dst, size_t cap, const char *what, const char *v, size_t n,
-                     as_error *err)
+static int copy_text(char *dst, size_t cap, as_field f, const char *v, size_t n, as_error *err)
 {
+    const char *what = as_field_name(f);
     if (n >= cap)
         return as_fail(err, AS_ERR_REJECTED, "manifest %s is too long", what);
-    if (!as_utf8_valid(v, n) || !as_text_printable(v, n, false))
+    switch (as_field_judge(f, v, n)) {
+    case AS_FIELD_OK:
+        break;
+    case AS_FIELD_TOO_LONG:
+        return as_fail(err, AS_ERR_REJECTED, "manifest %s is too long", what);
+    case AS_FIELD_UNPRINTABLE:
         return as_fail(err, AS_ERR_REJECTED, "manifest %s is not printable UTF-8", what);
+    case AS_FIELD_HIDDEN:
+        return as_fail(err, AS_ERR_REJECTED,
+                       "manifest %s contains direction or invisible characters: %.*s", what, (int)n,
+                       v);
+    }
     memcpy(dst, v, n);
     dst[n] = '\0';
     return 0;
@@ -307,22 +331,17 @@ int as_manifest_parse(as_manifest *m, const uint8_t *data, size_t len, as_error 
                 return BAD("manifest bundle id must be lower-case hex");
         } else if (header_value(line, n, "case", &v, &vn)) {
             if (seen_case++ || vn == 0 ||
-                copy_text(m->case_id, sizeof m->case_id, "case", v, vn, err))
+                copy_text(m->case_id, sizeof m->case_id, AS_FIELD_CASE, v, vn, err))
                 return BAD("manifest case: must be 1 to %d printable bytes, once", AS_CASE_MAX);
-            if (as_case_id_check(m->case_id, AS_ERR_REJECTED, err) != 0) {
-                as_error_prefix(err, "manifest: ");
-                as_manifest_free(m);
-                return -1;
-            }
         } else if (header_value(line, n, "collector", &v, &vn)) {
             if (seen_collector++ ||
-                copy_text(m->collector, sizeof m->collector, "collector", v, vn, err))
+                copy_text(m->collector, sizeof m->collector, AS_FIELD_COLLECTOR, v, vn, err))
                 return BAD("manifest collector: malformed or repeated");
         } else if (header_value(line, n, "note", &v, &vn)) {
-            if (seen_note++ || copy_text(m->note, sizeof m->note, "note", v, vn, err))
+            if (seen_note++ || copy_text(m->note, sizeof m->note, AS_FIELD_NOTE, v, vn, err))
                 return BAD("manifest note: malformed or repeated");
         } else if (header_value(line, n, "tool", &v, &vn)) {
-            if (seen_tool++ || copy_text(m->tool, sizeof m->tool, "tool", v, vn, err))
+            if (seen_tool++ || copy_text(m->tool, sizeof m->tool, AS_FIELD_TOOL, v, vn, err))
                 return BAD("manifest tool: malformed or repeated");
         } else if (header_value(line, n, "created", &v, &vn)) {
             if (seen_created++ || as_time_parse_utc(v, vn, &m->created) != 0)

@@ -76,21 +76,38 @@ typedef struct as_manifest {
 int as_evidence_path_check(const char *path, size_t len, as_error *err);
 
 /*
- * The vault keeps a case in one folder named after the case id, every byte other than
- * A-Z a-z 0-9 '_' '-' (and '.' after the first byte) written as %XX. True if byte c at
- * position i is written as it is.
+ * The text fields a person reads, each with one rule (the table in manifest.c, FORMAT.md 7.1):
+ * identifiers a court reads and compares (case id, trust label) must be plain text
+ * (as_text_is_plain: no control, bidi or invisible character); prose (collector, note, tool)
+ * may hold any printable UTF-8, bidi controls included, as real writing needs them. Every
+ * field is shown only through as_text_show() or the JSON writer either way.
  */
-bool as_case_byte_plain(unsigned char c, size_t i);
+typedef enum {
+    AS_FIELD_CASE,
+    AS_FIELD_COLLECTOR,
+    AS_FIELD_NOTE,
+    AS_FIELD_TOOL,
+    AS_FIELD_LABEL,
+} as_field;
 
-/*
- * Checks a case id: 1 to AS_CASE_MAX bytes of printable UTF-8 whose vault folder name (see
- * as_case_byte_plain) fits in AS_NAME_MAX_BYTES. Fails with code and a message naming the
- * rule broken.
- */
-int as_case_id_check(const char *case_id, as_errcode code, as_error *err);
+typedef enum {
+    AS_FIELD_OK = 0,
+    AS_FIELD_TOO_LONG,    /* more bytes than the field's maximum */
+    AS_FIELD_UNPRINTABLE, /* ill-formed UTF-8, a C0 or C1 control or DEL */
+    AS_FIELD_HIDDEN,      /* an identifier holding a bidi or invisible character */
+} as_field_verdict;
 
-/* Checks a header text value (case, collector, note): printable UTF-8, one line, <= max. */
-int as_manifest_text_check(const char *what, const char *s, size_t max, as_error *err);
+/* Judges s[0..n) as a value of field f: length (emptiness is the caller's rule) and
+ * characters. */
+as_field_verdict as_field_judge(as_field f, const char *s, size_t n);
+
+/* The field's name in messages: "case id", "collector", "note", "tool", "label". */
+const char *as_field_name(as_field f);
+
+/* Checks the NUL-terminated value s of field f given on the command line (pack): fails with
+ * AS_ERR_USAGE and a line naming the field (and showing s, escaped, when it holds a hidden
+ * character). */
+int as_manifest_text_check(as_field f, const char *s, as_error *err);
 
 /*
  * Parses and validates a manifest: every rule of FORMAT.md, including sorted unique paths,

@@ -70,13 +70,17 @@ int as_bundle_comment_parse(as_bundle_comment *c, const char *text, as_error *er
     as_hex_encode(c->bundle_id, id, sizeof id);
     if (memcmp(c->bundle_id, v, 32) != 0)
         return BAD("bundle id must be lower-case hex");
+    long cn;
     if (field(&p, "case:", &v, &n) != 0 ||
-        as_pct_decode(c->case_id, sizeof c->case_id, v, n) <= 0 ||
-        !as_text_printable(c->case_id, strlen(c->case_id), false) ||
-        !as_utf8_valid(c->case_id, strlen(c->case_id)))
+        (cn = as_pct_decode(c->case_id, sizeof c->case_id, v, n)) <= 0)
         return BAD("bad case: field");
-    if (as_case_id_check(c->case_id, AS_ERR_REJECTED, err) != 0)
-        return -1;
+    as_field_verdict cv = as_field_judge(AS_FIELD_CASE, c->case_id, (size_t)cn);
+    if (cv == AS_FIELD_HIDDEN) /* read before a byte is decrypted: refused right here */
+        return as_fail(err, AS_ERR_REJECTED,
+                       "the bundle's case id contains direction or invisible characters: %s",
+                       c->case_id);
+    if (cv != AS_FIELD_OK)
+        return BAD("bad case: field");
     if (field(&p, "files:", &v, &n) != 0 || as_parse_u64(v, n, UINT64_MAX, true, &c->files) != 0)
         return BAD("bad files: field");
     if (c->files > AS_MANIFEST_MAX_FILES)
@@ -242,11 +246,9 @@ static int seal_in_utf8(const as_seal_opts *o, as_seal_result *r, as_error *err)
     uint8_t id[AS_BUNDLE_ID_LEN];
     randombytes_buf(id, sizeof id);
     as_hex_encode(m.bundle_id, id, sizeof id);
-    if (as_manifest_text_check("the case id", o->case_id, AS_CASE_MAX, err) != 0 ||
-        (o->case_id[0] != '\0' && as_case_id_check(o->case_id, AS_ERR_USAGE, err) != 0) ||
-        (o->collector &&
-         as_manifest_text_check("the collector", o->collector, AS_TEXT_FIELD_MAX, err)) ||
-        (o->note && as_manifest_text_check("the note", o->note, AS_TEXT_FIELD_MAX, err)))
+    if (as_manifest_text_check(AS_FIELD_CASE, o->case_id, err) != 0 ||
+        (o->collector && as_manifest_text_check(AS_FIELD_COLLECTOR, o->collector, err)) ||
+        (o->note && as_manifest_text_check(AS_FIELD_NOTE, o->note, err)))
         goto out;
     if (o->case_id[0] == '\0') {
         as_fail(err, AS_ERR_USAGE, "the case id must not be empty");

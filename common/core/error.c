@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "text.h"
+
 void as_error_clear(as_error *err)
 {
     if (err == NULL)
@@ -14,27 +16,22 @@ void as_error_clear(as_error *err)
     err->msg[0] = '\0';
 }
 
-/* Replaces every control character (and DEL) by '?': a message is one printable line. */
-static void sanitise(char *s)
-{
-    for (; *s != '\0'; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            *s = '?';
-    }
-}
-
-/* fmt is always a caller's literal, checked at the as_fail call sites (format attribute). */
+/*
+ * Formats the message and renders it with as_text_show(), the one way untrusted text is
+ * shown: control, bidi and invisible characters in names and values become visible escapes
+ * and a message stays one line. Formatting goes to a larger buffer first so the cut to the
+ * message's size falls between two escapes, never inside one. fmt is always a caller's
+ * literal, checked at the as_fail call sites (format attribute).
+ */
 __attribute__((format(printf, 3, 0))) static void vset(as_error *err, as_errcode code,
                                                        const char *fmt, va_list ap)
 {
+    char raw[4 * AS_ERROR_MSG_MAX];
     err->code = code;
-    int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    int n = vsnprintf(raw, sizeof raw, fmt, ap);
     if (n < 0)
-        snprintf(err->msg, sizeof err->msg, "%s", as_errcode_name(code));
-    else if ((size_t)n >= sizeof err->msg)
-        memcpy(err->msg + sizeof err->msg - 4, "...", 4);
-    sanitise(err->msg);
+        snprintf(raw, sizeof raw, "%s", as_errcode_name(code));
+    as_text_show(err->msg, sizeof err->msg, raw, strlen(raw));
 }
 
 int as_fail(as_error *err, as_errcode code, const char *fmt, ...)
@@ -61,8 +58,7 @@ int as_fail_errno(as_error *err, as_errcode code, int errnum, const char *fmt, .
                           : strerror(errnum);
     size_t used = strlen(err->msg);
     if (used < sizeof err->msg - 1)
-        snprintf(err->msg + used, sizeof err->msg - used, ": %s", why);
-    sanitise(err->msg);
+        snprintf(err->msg + used, sizeof err->msg - used, ": %s", why); /* our own text */
     return -1;
 }
 
@@ -70,13 +66,14 @@ void as_error_prefix(as_error *err, const char *fmt, ...)
 {
     if (err == NULL || err->code == AS_OK)
         return;
-    char prefix[256];
+    char raw[256], prefix[AS_TEXT_SHOW_CAP(sizeof raw)];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(prefix, sizeof prefix, fmt, ap);
+    int n = vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
     if (n < 0)
         return;
+    as_text_show(prefix, sizeof prefix, raw, strlen(raw)); /* the message is shown already */
     size_t plen = strlen(prefix), mlen = strlen(err->msg);
     if (plen > sizeof err->msg - 1)
         plen = sizeof err->msg - 1;
@@ -85,7 +82,6 @@ void as_error_prefix(as_error *err, const char *fmt, ...)
     memmove(err->msg + plen, err->msg, mlen);
     memcpy(err->msg, prefix, plen);
     err->msg[plen + mlen] = '\0';
-    sanitise(err->msg);
 }
 
 int as_exit_status(const as_error *err)

@@ -4,8 +4,8 @@
  * Every function in common/ that can fail takes an `as_error *` as its last argument, returns
  * -1 (or NULL) on failure and fills the error with a code and a one-line message. Only the
  * programs' main() turn an error into output and an exit status. Messages never contain a
- * newline or another control character: untrusted text that ends up in a message is sanitised
- * by as_fail() itself.
+ * newline, another control character or a bidi or invisible character: untrusted text that
+ * ends up in a message is shown through as_text_show() (text.h) by as_fail() itself.
  */
 #ifndef AIRSEAL_CORE_ERROR_H
 #define AIRSEAL_CORE_ERROR_H
@@ -54,8 +54,9 @@ enum {
 void as_error_clear(as_error *err);
 
 /*
- * Records a failure: sets err->code and formats the message; control characters from the
- * formatted text are replaced by '?', so untrusted strings may be passed as arguments. Keeps
+ * Records a failure: sets err->code and formats the message, rendered by as_text_show() so
+ * control, bidi and invisible characters become visible escapes (\x1b, \u202e, \xff) and
+ * untrusted strings may be passed as arguments. Keeps
  * the first error: a second call on an error that is already set does nothing, so callers
  * deep in the stack win over generic wrappers. Returns -1 for `return as_fail(...)`.
  * err may be NULL.
@@ -67,7 +68,8 @@ int as_fail(as_error *err, as_errcode code, const char *fmt, ...)
 int as_fail_errno(as_error *err, as_errcode code, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Prepends "<prefix>" to an already set message (used to name the file being read). */
+/* Prepends "<prefix>" (rendered as above) to an already set message (used to name the file
+ * being read). */
 void as_error_prefix(as_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Returns the exit status for an error: AS_EXIT_OK when err->code is AS_OK. */

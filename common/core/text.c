@@ -70,14 +70,16 @@ int as_parse_u64(const char *s, size_t len, uint64_t max, bool allow_zero, uint6
     return 0;
 }
 
-size_t as_utf8_sequence(const char *str, size_t n)
+size_t as_utf8_decode(const char *str, size_t n, uint32_t *out)
 {
     const unsigned char *s = (const unsigned char *)str;
     if (n == 0)
         return 0;
     unsigned char c = s[0];
-    if (c < 0x80)
+    if (c < 0x80) {
+        *out = c;
         return 1;
+    }
     size_t len;
     uint32_t cp;
     if (c >= 0xc2 && c <= 0xdf) {
@@ -102,7 +104,14 @@ size_t as_utf8_sequence(const char *str, size_t n)
     if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
         (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
+    *out = cp;
     return len;
+}
+
+size_t as_utf8_sequence(const char *str, size_t n)
+{
+    uint32_t cp;
+    return as_utf8_decode(str, n, &cp);
 }
 
 bool as_utf8_valid(const char *s, size_t n)
@@ -127,6 +136,156 @@ bool as_text_printable(const char *str, size_t n, bool tab_ok)
         /* U+0080..U+009F are encoded as C2 80..C2 9F. */
         if (s[i] == 0xc2 && i + 1 < n && s[i + 1] >= 0x80 && s[i + 1] <= 0x9f)
             return false;
+    }
+    return true;
+}
+
+/*
+ * Code points that as_text_show() escapes: they are invisible, or they change how the text
+ * around them is displayed. C1 controls (U+009B is a CSI on xterm); every character of
+ * Unicode general category Cf (Unicode 15.1: bidi embeddings, overrides and isolates, marks,
+ * zero-width joiners, the soft hyphen, invisible operators, interlinear annotation, Arabic,
+ * Syriac, Kaithi, Egyptian, shorthand and musical format controls, tags); the line and
+ * paragraph separators; and the other default-ignorable characters, which terminals draw as
+ * nothing (combining grapheme joiner, Hangul fillers, Khmer inherent vowels, variation
+ * selectors, reserved U+2065, U+FFF0-U+FFF8, U+E0080-U+E0FFF). Sorted, inclusive ranges.
+ */
+static const uint32_t hidden_ranges[][2] = {
+    {0x0080, 0x009f},   /* C1 controls */
+    {0x00ad, 0x00ad},   /* soft hyphen */
+    {0x034f, 0x034f},   /* combining grapheme joiner */
+    {0x0600, 0x0605},   /* Arabic number signs */
+    {0x061c, 0x061c},   /* Arabic letter mark (bidi) */
+    {0x06dd, 0x06dd},   /* Arabic end of ayah */
+    {0x070f, 0x070f},   /* Syriac abbreviation mark */
+    {0x0890, 0x0891},   /* Arabic pound and piastre marks above */
+    {0x08e2, 0x08e2},   /* Arabic disputed end of ayah */
+    {0x115f, 0x1160},   /* Hangul fillers */
+    {0x17b4, 0x17b5},   /* Khmer inherent vowels */
+    {0x180b, 0x180f},   /* Mongolian variation selectors and vowel separator */
+    {0x200b, 0x200f},   /* zero-width space, ZWNJ, ZWJ, LRM, RLM */
+    {0x2028, 0x202e},   /* line and paragraph separators, LRE RLE PDF LRO RLO */
+    {0x2060, 0x206f},   /* word joiner, invisible operators, LRI RLI FSI PDI, deprecated */
+    {0x3164, 0x3164},   /* Hangul filler */
+    {0xfe00, 0xfe0f},   /* variation selectors: "0" and "0<VS>" look the same */
+    {0xfeff, 0xfeff},   /* byte order mark, zero-width no-break space */
+    {0xffa0, 0xffa0},   /* halfwidth Hangul filler */
+    {0xfff0, 0xfffb},   /* reserved, interlinear annotation */
+    {0x110bd, 0x110bd}, /* Kaithi number sign */
+    {0x110cd, 0x110cd}, /* Kaithi number sign above */
+    {0x13430, 0x1343f}, /* Egyptian hieroglyph format controls */
+    {0x1bca0, 0x1bca3}, /* shorthand format controls */
+    {0x1d173, 0x1d17a}, /* musical symbol format controls */
+    {0xe0000, 0xe0fff}, /* tags, variation selectors supplement, reserved */
+};
+
+bool as_text_cp_hidden(uint32_t cp)
+{
+    size_t lo = 0, hi = sizeof hidden_ranges / sizeof hidden_ranges[0];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < hidden_ranges[mid][0])
+            hi = mid;
+        else if (cp > hidden_ranges[mid][1])
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}
+
+/*
+ * The one renderer behind as_text_show() and as_text_show_buf(): writes the rendering of the
+ * character (or ill-formed byte) at s[0..n), n > 0, into piece (at most 10 bytes plus NUL)
+ * and returns its length; *used is how many input bytes it stands for.
+ */
+static size_t show_one(const char *s, size_t n, char piece[11], size_t *used)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint32_t cp;
+    size_t len = as_utf8_decode(s, n, &cp);
+    if (len == 0 || cp < 0x20 || cp == 0x7f) {
+        unsigned char c = (unsigned char)s[0];
+        *used = 1;
+        piece[0] = '\\';
+        piece[1] = 'x';
+        piece[2] = hex[c >> 4];
+        piece[3] = hex[c & 15];
+        return 4;
+    }
+    *used = len;
+    if (cp == '\\') {
+        memcpy(piece, "\\\\", 2);
+        return 2;
+    }
+    if (!as_text_cp_hidden(cp)) {
+        memcpy(piece, s, len);
+        return len;
+    }
+    size_t digits = cp > 0xffff ? 8 : 4;
+    piece[0] = '\\';
+    piece[1] = cp > 0xffff ? 'U' : 'u';
+    for (size_t k = 0; k < digits; k++)
+        piece[2 + k] = hex[(cp >> (4 * (digits - 1 - k))) & 15];
+    return 2 + digits;
+}
+
+size_t as_text_show(char *out, size_t cap, const char *s, size_t n)
+{
+    if (cap < 4) {
+        if (cap > 0)
+            out[0] = '\0';
+        return 0;
+    }
+    size_t o = 0, safe = 0; /* safe: the last cut that still leaves room for "..." */
+    bool cut = false;
+    for (size_t i = 0; i < n;) {
+        char piece[11];
+        size_t used, plen = show_one(s + i, n - i, piece, &used);
+        if (plen > cap - 1 - o) {
+            cut = true;
+            break;
+        }
+        memcpy(out + o, piece, plen);
+        o += plen;
+        i += used;
+        if (o + 3 <= cap - 1)
+            safe = o;
+    }
+    if (cut) {
+        memcpy(out + safe, "...", 3);
+        o = safe + 3;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+const char *as_text_shown(char *out, size_t cap, const char *s)
+{
+    as_text_show(out, cap, s ? s : "", s ? strlen(s) : 0);
+    return out;
+}
+
+int as_text_show_buf(as_buf *out, const char *s, size_t n, as_error *err)
+{
+    for (size_t i = 0; i < n;) {
+        char piece[11];
+        size_t used, plen = show_one(s + i, n - i, piece, &used);
+        if (as_buf_append(out, piece, plen, err) != 0)
+            return -1;
+        i += used;
+    }
+    return 0;
+}
+
+bool as_text_is_plain(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t len = as_utf8_decode(s + i, n - i, &cp);
+        if (len == 0 || cp < 0x20 || cp == 0x7f || as_text_cp_hidden(cp))
+            return false;
+        i += len;
     }
     return true;
 }

@@ -39,6 +39,54 @@ bool as_utf8_valid(const char *s, size_t n);
  * Assumes valid UTF-8. tab_ok allows '\t'. */
 bool as_text_printable(const char *s, size_t n, bool tab_ok);
 
+/*
+ * Untrusted text for people. Every byte that came from outside (file and entry names, case
+ * ids, labels, collector, note, comments, messages) reaches a terminal, an error line, a
+ * README or a page only through as_text_show() (JSON: the same characters, escaped by
+ * json.c), so it cannot move the cursor, reorder the line, hide characters or fake them.
+ * Valid printable UTF-8 passes unchanged; these are shown visibly escaped, in one notation
+ * (docs/FORMAT.md section 7.6):
+ *   - C0 controls (TAB, LF, CR, ESC...) and DEL: \xHH (two lower-case hex digits);
+ *   - each byte of an ill-formed UTF-8 sequence (overlong, surrogate, truncated, > U+10FFFF):
+ *     \xHH, always 80-ff, so it never looks like a control character;
+ *   - hidden code points (as_text_cp_hidden: C1 controls, bidi controls, invisible format
+ *     characters, line and paragraph separators): \uXXXX, or \UXXXXXXXX above U+FFFF;
+ *   - the backslash itself: \\, so a name cannot spell a fake escape.
+ */
+
+/* True if code point cp is escaped by as_text_show() (besides C0 and DEL): C1 controls
+ * U+0080-U+009F, bidi controls, Unicode category Cf and other invisible characters, and the
+ * line and paragraph separators U+2028 and U+2029. The list is in text.c. */
+bool as_text_cp_hidden(uint32_t cp);
+
+/* Decodes the well-formed UTF-8 sequence at s[0..n) into *cp. Returns its length (1-4) or 0
+ * when the sequence is ill-formed there (as as_utf8_sequence). */
+size_t as_utf8_decode(const char *s, size_t n, uint32_t *cp);
+
+/*
+ * Renders s[0..n) as above into out[0..cap), always NUL-terminated (cap >= 4). When the
+ * rendering does not fit it is cut between two characters or escapes and ends in "...".
+ * 4n+1 bytes always suffice (AS_TEXT_SHOW_CAP). Returns the length written, without the NUL.
+ */
+size_t as_text_show(char *out, size_t cap, const char *s, size_t n);
+
+/* Bytes that always hold the rendering of n input bytes, NUL included. */
+#define AS_TEXT_SHOW_CAP(n) (4 * (n) + 1)
+
+/* As as_text_show() for the NUL-terminated s (NULL shows as ""); returns out, for use as a
+ * printf argument. */
+const char *as_text_shown(char *out, size_t cap, const char *s);
+
+/* Appends the rendering of s[0..n) to out (no NUL). Fails only as as_buf_append. */
+int as_text_show_buf(as_buf *out, const char *s, size_t n, as_error *err);
+
+/*
+ * True if s[0..n) is well-formed UTF-8 with no C0 control, no DEL and no hidden code point
+ * (as_text_cp_hidden): text that as_text_show() shows as itself, but for doubled
+ * backslashes. Identifiers a court reads (case ids, trust labels) must be plain.
+ */
+bool as_text_is_plain(const char *s, size_t n);
+
 /* Formats t as "YYYY-MM-DDTHH:MM:SSZ" into out (21 bytes). */
 void as_time_utc(char out[21], time_t t);
 

@@ -56,8 +56,14 @@ int as_receipt_parse(as_receipt *r, const uint8_t *data, size_t len, as_error *e
     if (line_kv(&c, "bundle", &v, &n) != 0 || n != 32 || as_hex_decode(raw, sizeof raw, v, n) != 0)
         return BAD("bundle");
     as_hex_encode(r->bundle_id, raw, sizeof raw);
-    if (line_kv(&c, "case", &v, &n) != 0 || n == 0 || n > AS_CASE_MAX || !as_utf8_valid(v, n) ||
-        !as_text_printable(v, n, false))
+    if (line_kv(&c, "case", &v, &n) != 0 || n == 0)
+        return BAD("case");
+    as_field_verdict cv = as_field_judge(AS_FIELD_CASE, v, n);
+    if (cv == AS_FIELD_HIDDEN)
+        return as_fail(err, AS_ERR_REJECTED,
+                       "the receipt's case id contains direction or invisible characters: %.*s",
+                       (int)n, v);
+    if (cv != AS_FIELD_OK)
         return BAD("case");
     memcpy(r->case_id, v, n);
     if (line_kv(&c, "signer", &v, &n) != 0 || as_mini_keyid_parse(keynum, v, n) != 0)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../bundle/manifest.h"
 #include "../core/file.h"
 #include "../core/text.h"
 
@@ -21,8 +22,12 @@ int as_trust_label_check(const char *label, as_error *err)
     size_t n = strlen(label);
     if (n == 0 || n > AS_TRUST_LABEL_MAX)
         return as_fail(err, AS_ERR_USAGE, "a label must be 1 to %d bytes", AS_TRUST_LABEL_MAX);
-    if (!as_utf8_valid(label, n) || !as_text_printable(label, n, false))
+    as_field_verdict v = as_field_judge(AS_FIELD_LABEL, label, n);
+    if (v == AS_FIELD_UNPRINTABLE)
         return as_fail(err, AS_ERR_USAGE, "a label must be printable UTF-8 on one line");
+    if (v == AS_FIELD_HIDDEN)
+        return as_fail(err, AS_ERR_USAGE,
+                       "a label must not contain direction or invisible characters: %s", label);
     if (label[0] == ' ' || label[n - 1] == ' ')
         return as_fail(err, AS_ERR_USAGE, "a label must not start or end with a space");
     return 0;

@@ -39,7 +39,8 @@ int as_trust_load(as_trust_store *ts, const char *path, as_error *err);
 /* Writes the store atomically to path (mode 0600). */
 int as_trust_save(const as_trust_store *ts, const char *path, as_error *err);
 
-/* Checks a label: 1..AS_TRUST_LABEL_MAX bytes of printable UTF-8. */
+/* Checks a label: 1..AS_TRUST_LABEL_MAX bytes of plain UTF-8 (an identifier, see as_field in
+ * bundle/manifest.h: no control, bidi or invisible character), no space at either end. */
 int as_trust_label_check(const char *label, as_error *err);
 
 /* Adds a key; AS_ERR_EXISTS if its key id is already present (naming the label). */

@@ -28,7 +28,9 @@ char *as_vault_case_dir(const char *case_id, as_error *err)
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)case_id[i];
-        if (as_case_byte_plain(c, i)) {
+        bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                     c == '_' || c == '-' || (c == '.' && i > 0);
+        if (plain) {
             out[o++] = (char)c;
         } else {
             out[o++] = '%';

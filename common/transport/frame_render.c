@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../bundle/manifest.h"
 #include "../core/base64.h"
 #include "../core/bytes.h"
 #include "../core/file.h"
 #include "../core/io.h"
+#include "../core/text.h"
 #include "../ui/progress.h"
 
 #define QUIET_ZONE 4 /* modules of white around a code, as the QR standard asks */
@@ -41,13 +43,13 @@ typedef struct pdf_doc {
 
 static void pdf_page_header(pdf_doc *d, const as_frame_render_opts *o, unsigned page, unsigned n)
 {
-    char line[400];
+    char line[400], sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)];
     cairo_t *cr = d->cr;
     cairo_set_source_rgb(cr, 0, 0, 0);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
     cairo_set_font_size(cr, 10);
-    snprintf(line, sizeof line, "airseal QR frames - case %s - bundle %s", o->case_id,
-             o->bundle_hex);
+    snprintf(line, sizeof line, "airseal QR frames - case %s - bundle %s",
+             as_text_shown(sc, sizeof sc, o->case_id), o->bundle_hex);
     cairo_move_to(cr, MARGIN, MARGIN + 10);
     cairo_show_text(cr, line);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
@@ -99,9 +101,9 @@ static void pdf_code(pdf_doc *d, const as_frame_render_opts *o, const as_qr *q, 
     cairo_restore(cr);
     cairo_surface_destroy(img);
     cairo_set_source_rgb(cr, 0, 0, 0);
-    char label[300];
-    snprintf(label, sizeof label, "frame %u of %u - case %s - bundle %.16s", frame, n, o->case_id,
-             o->bundle_hex);
+    char label[300], sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)];
+    snprintf(label, sizeof label, "frame %u of %u - case %s - bundle %.16s", frame, n,
+             as_text_shown(sc, sizeof sc, o->case_id), o->bundle_hex);
     cairo_set_font_size(cr, 7);
     cairo_move_to(cr, x0 + QUIET_ZONE * module, y0 + side + 8);
     cairo_show_text(cr, label);
@@ -172,10 +174,12 @@ static const char player_tail[] =
     "resize(); show(); schedule();\n"
     "</script></body></html>\n";
 
-/* Writes s into w, HTML-escaped (for the case id and labels). */
-static int write_escaped(as_writer *w, const char *s, as_error *err)
+/* Writes untrusted text into w as a page shows it: first as_text_show() (controls, bidi and
+ * invisible characters escaped, as on a terminal), then HTML-escaped. */
+static int write_escaped(as_writer *w, const char *raw, as_error *err)
 {
-    for (; *s; s++) {
+    char shown[AS_TEXT_SHOW_CAP(AS_CASE_MAX)];
+    for (const char *s = as_text_shown(shown, sizeof shown, raw); *s; s++) {
         const char *rep = *s == '<'    ? "&lt;"
                           : *s == '>'  ? "&gt;"
                           : *s == '&'  ? "&amp;"

@@ -644,10 +644,12 @@ static int write_readme(as_usb_out *u, const as_seal_result *sr, unsigned pct,
     as_buf b;
     as_buf_init(&b, 65536);
     char *path = as_path_join(u->dir, AS_USB_README, err);
+    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)]; /* the README is read in any editor or terminal */
     int rc = path == NULL
                  ? -1
                  : as_buf_printf(&b, err, readme_fmt, AS_VERSION, sr->comment.bundle_id,
-                                 sr->comment.case_id, (unsigned long long)sr->comment.files,
+                                 as_text_shown(sc, sizeof sc, sr->comment.case_id),
+                                 (unsigned long long)sr->comment.files,
                                  (unsigned long long)sr->comment.bytes, signer_id, signer_fp,
                                  u->split ? " [<more folders with parts>...]" : "",
                                  u->split ? split_note : "", pct,

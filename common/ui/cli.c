@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/text.h"
+
 #include "../core/secret.h"
 
 static const char *progname = "airseal";
@@ -36,11 +38,12 @@ int as_cli_fail(const as_error *err)
 
 int as_cli_usage(const char *verb, const char *fmt, ...)
 {
-    char msg[512];
+    char raw[512], msg[AS_TEXT_SHOW_CAP(sizeof raw)];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    as_text_show(msg, sizeof msg, raw, strlen(raw)); /* it may quote an argument */
     fflush(stdout);
     fprintf(stderr, "%s %s: %s (see: %s %s --help)\n", progname, verb, msg, progname, verb);
     return AS_EXIT_USAGE;

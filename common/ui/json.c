@@ -5,12 +5,25 @@
 
 #include "../core/text.h"
 
+/* Writes cp as \uXXXX, as a surrogate pair above U+FFFF (RFC 8259 section 7). */
+static void write_escaped_cp(FILE *out, uint32_t cp)
+{
+    if (cp > 0xffff) {
+        cp -= 0x10000;
+        fprintf(out, "\\u%04x\\u%04x", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
+    } else {
+        fprintf(out, "\\u%04x", cp);
+    }
+}
+
 void as_json_write_string(FILE *out, const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     fputc('"', out);
     for (size_t i = 0; i < n;) {
         unsigned char c = s[i];
+        uint32_t cp;
+        size_t len;
         if (c == '"' || c == '\\') {
             fputc('\\', out);
             fputc(c, out);
@@ -22,17 +35,19 @@ void as_json_write_string(FILE *out, const char *str, size_t n)
             fputs("\\t", out);
             i++;
         } else if (c < 0x20 || c == 0x7f) {
-            fprintf(out, "\\u%04x", c);
+            write_escaped_cp(out, c);
             i++;
+        } else if ((len = as_utf8_decode(str + i, n - i, &cp)) == 0) {
+            fputs("\\ufffd", out);
+            i++;
+        } else if (as_text_cp_hidden(cp)) {
+            /* C1, bidi and invisible characters: valid JSON raw, but a console or a
+             * case-management page would obey them */
+            write_escaped_cp(out, cp);
+            i += len;
         } else {
-            size_t len = as_utf8_sequence(str + i, n - i);
-            if (len == 0) {
-                fputs("\\ufffd", out);
-                i++;
-            } else {
-                fwrite(s + i, 1, len, out);
-                i += len;
-            }
+            fwrite(s + i, 1, len, out);
+            i += len;
         }
     }
     fputc('"', out);

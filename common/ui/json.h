@@ -5,7 +5,8 @@
  * A writer, not a parser: airseal never reads JSON. Keys are fixed ASCII chosen by the
  * caller; string values may be untrusted (labels, case ids, paths, error messages) and are
  * escaped so the output is always valid JSON and valid UTF-8 (RFC 8259): '"', '\\' and every
- * control character are escaped, and each byte of an ill-formed UTF-8 sequence becomes
+ * control character are escaped, so are C1, bidi and invisible characters (as_text_cp_hidden,
+ * as \uXXXX or a surrogate pair), and each byte of an ill-formed UTF-8 sequence becomes
  * U+FFFD. Nesting is bounded (AS_JSON_DEPTH); deeper calls are ignored rather than producing
  * broken output.
  */

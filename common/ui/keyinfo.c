@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
+
+#include "../core/text.h"
 
 #include "../core/file.h"
 #include "cli.h"
@@ -103,10 +106,12 @@ int as_keyinfo_command(int argc, char **argv)
         as_keyinfo ki;
         if (as_keyinfo_describe(argv[i], &ki, &err) != 0)
             return as_cli_fail(&err);
+        char sa[AS_TEXT_SHOW_CAP(PATH_MAX)];
+        as_text_shown(sa, sizeof sa, argv[i]);
         if (ki.kind == AS_KEY_MINISIGN)
-            printf("%s: signing key %s\n", argv[i], ki.id);
+            printf("%s: signing key %s\n", sa, ki.id);
         else
-            printf("%s: station encryption key %s\n", argv[i], ki.id);
+            printf("%s: station encryption key %s\n", sa, ki.id);
         printf("  fingerprint: %s\n", ki.fingerprint);
     }
     return 0;

@@ -83,8 +83,9 @@ static int from_prompt(const char *what, bool confirm, as_buf *out, as_error *er
                        "a passphrase is needed for %s but there is no terminal to ask on; use "
                        "--passphrase-file FILE",
                        what);
-    char prompt[256];
-    snprintf(prompt, sizeof prompt, "Passphrase for %s: ", what);
+    char prompt[256], shown[200]; /* what may name a path: shown, cut to fit the prompt */
+    as_text_show(shown, sizeof shown, what, strlen(what));
+    snprintf(prompt, sizeof prompt, "Passphrase for %s: ", shown);
     int rc = read_tty_line(fd, prompt, out, err);
     if (rc == 0 && confirm) {
         if (out->len == 0) {
@@ -94,7 +95,7 @@ static int from_prompt(const char *what, bool confirm, as_buf *out, as_error *er
         } else {
             as_buf again;
             as_buf_init_secret(&again, AS_PASSPHRASE_MAX);
-            snprintf(prompt, sizeof prompt, "Repeat the passphrase for %s: ", what);
+            snprintf(prompt, sizeof prompt, "Repeat the passphrase for %s: ", shown);
             rc = read_tty_line(fd, prompt, &again, err);
             if (rc == 0 && (again.len != out->len || !as_equal_ct(again.data, out->data, out->len)))
                 rc = as_fail(err, AS_ERR_USAGE, "the two passphrases differ; nothing was written");

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../core/text.h"
+
 double as_now(void)
 {
     struct timespec ts;
@@ -60,8 +62,9 @@ static void draw(as_progress *p, double now)
     } else if (p->done >= p->total) {
         snprintf(left, sizeof left, "%d:%02d", (int)elapsed / 60, (int)elapsed % 60);
     }
-    fprintf(stderr, "\r%-10s [%s] %3d%%  %-12s %-12s", p->label, bar, (int)(frac * 100), rate,
-            left);
+    char label[AS_TEXT_SHOW_CAP(32)];
+    fprintf(stderr, "\r%-10s [%s] %3d%%  %-12s %-12s", as_text_shown(label, sizeof label, p->label),
+            bar, (int)(frac * 100), rate, left);
     fflush(stderr);
     p->drawn = 1;
     p->last_draw = now;

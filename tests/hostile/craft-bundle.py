@@ -28,12 +28,14 @@ def sha(b):
     return hashlib.sha256(b).hexdigest()
 
 
-def manifest(bundle, keyid, recipient, files, case="hostile"):
-    """files: list of (path, size, sha256hex), written in the given order."""
+def manifest(bundle, keyid, recipient, files, case="hostile", more=()):
+    """files: list of (path, size, sha256hex), written in the given order; more: extra header
+    lines (collector, note) after the case."""
     head = [
         "airseal-manifest v1",
         "bundle: " + bundle,
         "case: " + case,
+        *more,
         "created: " + time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "sender: " + keyid,
         "recipient: " + recipient,
@@ -44,6 +46,12 @@ def manifest(bundle, keyid, recipient, files, case="hostile"):
     lines = [h + "\n" for h in head]
     lines += ["%s %d %s\n" % (d, s, p) for p, s, d in files]
     return "".join(lines).encode("utf-8", "surrogateescape")
+
+
+def pct(text):
+    """%-encodes as airseal's trusted comment and custody log do (FORMAT.md section 6)."""
+    keep = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/@+-")
+    return "".join(chr(c) if c in keep else "%%%02X" % c for c in text.encode("utf-8"))
 
 
 def member(tar, name, data=b"", kind=tarfile.REGTYPE, link="", size=None):
@@ -170,6 +178,41 @@ CASES = {
     "case-folder-256": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD))),
     "declared-4tib": ([("big", 4 << 40, sha(b""))],
                       lambda t: member(t, "evidence/big", b"x" * 1024, size=4 << 40)),
+    # Terminal injection (hostile_text.sh). A third element, when present, is a dict of what
+    # else the signer writes: "case" (manifest and trusted comment, unless "comment_case"
+    # differs), "more" (extra manifest header lines), "untrusted" (the bundle signature's
+    # untrusted comment), "comment_tail" (appended to its trusted comment).
+    "text-c1-entry": (listed(("a.txt", GOOD)),
+                      lambda t: (member(t, "evidence/a.txt", GOOD),
+                                 member(t, "evidence/\x9b31mred.txt", GOOD))),
+    "text-esc-entry": (listed(("a.txt", GOOD)),
+                       lambda t: (member(t, "evidence/a.txt", GOOD),
+                                  member(t, "evidence/\x1b[2J\x1b]0;pwned\x07x.txt", GOOD))),
+    "text-rlo-entry": (listed(("a.txt", GOOD)),
+                       lambda t: (member(t, "evidence/a.txt", GOOD),
+                                  member(t, "evidence/report\u202efdp.exe", GOOD))),
+    "text-c1-path": ([("a\x85b.txt", len(GOOD), sha(GOOD))], plain(("a\x85b.txt", GOOD))),
+    "text-zwj-path": ([("wit\u200dness.txt", len(GOOD), sha(b"other"))],
+                      plain(("wit\u200dness.txt", GOOD))),
+    "text-bom-path": ([("\ufeffstatement.txt", len(GOOD) + 1, sha(GOOD))],
+                      plain(("\ufeffstatement.txt", GOOD))),
+    "text-tag-path": ([("flag\U000e0001\U000e0067\U000e007f.txt", len(GOOD), sha(b"other"))],
+                      plain(("flag\U000e0001\U000e0067\U000e007f.txt", GOOD))),
+    "text-u2028-path": ([("line\u2028break.txt", len(GOOD), sha(b"other"))],
+                        plain(("line\u2028break.txt", GOOD))),
+    "text-rlo-case": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD)),
+                      {"case": "ICC-\u202e22/10"}),
+    "text-zwsp-manifest-case": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD)),
+                                {"case": "ICC-\u200b01", "comment_case": "ICC-01"}),
+    "text-c1-collector": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD)),
+                          {"more": ["collector: Ana \x9b2J"]}),
+    "text-bidi-prose": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD)),
+                        {"more": ["collector: \u202eanA \u2066x\u2069",
+                                  "note: zero\u200bwidth \ufeff tag\U000e0041"]}),
+    "text-untrusted-comment": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD)),
+                               {"untrusted": "\x1b[2J\u202eFAKE \x9b OK"}),
+    "text-trusted-comment": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD)),
+                             {"comment_tail": " \u202e\u2066"}),
 }
 
 # The case id of a case, when not "hostile": each byte other than A-Z a-z 0-9 _ - . takes 3
@@ -178,12 +221,6 @@ CASE_IDS = {
     "case-folder-255": "abc" + "\u00e9" * 42,
     "case-folder-256": "abcd" + "\u00e9" * 42,
 }
-
-
-def pct(text):
-    """The trusted comment's escaping of a case id (ASCII letters and digits stay as they are)."""
-    return "".join(chr(b) if chr(b).isalnum() and b < 0x80 else "%%%02X" % b
-                   for b in text.encode("utf-8"))
 
 
 def b64(raw):
@@ -226,11 +263,12 @@ def main():
                        check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         return
     listed_recipient = sys.argv[5] if len(sys.argv) > 5 else recipient
-    files, add = CASES[case]
+    files, add, *rest = CASES[case]
+    extra = rest[0] if rest else {}
     keyid = key_id(ngo + ".pub")
     bundle = os.urandom(16).hex()
-    case_id = CASE_IDS.get(case, "hostile")
-    text = manifest(bundle, keyid, listed_recipient, files, case_id)
+    case_id = extra.get("case", CASE_IDS.get(case, "hostile"))
+    text = manifest(bundle, keyid, listed_recipient, files, case_id, extra.get("more", ()))
     os.makedirs(outdir, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         mpath = os.path.join(tmp, "manifest.txt")
@@ -258,10 +296,13 @@ def main():
         out = os.path.join(outdir, "bundle.age")
         subprocess.run(["age", "-r", recipient, "-o", out], input=raw, check=True)
         total = sum(f[1] for f in files)
+        comment_case = pct(extra.get("comment_case", case_id))
         comment = "airseal-bundle v1 bundle:%s case:%s files:%d bytes:%d manifest:%s" % (
-            bundle, pct(case_id), len(files), total, sha(text))
-        subprocess.run(["minisign", "-S", "-s", ngo + ".key", "-m", out, "-t", comment],
-                       check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            bundle, comment_case, len(files), total, sha(text)) + extra.get("comment_tail", "")
+        untrusted = ["-c", extra["untrusted"]] if "untrusted" in extra else []
+        subprocess.run(["minisign", "-S", "-s", ngo + ".key", "-m", out, "-t", comment,
+                        *untrusted], check=True, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":
