@@ -11,10 +11,13 @@
 #include "../core/text.h"
 #include "armor.h"
 #include "hkdf.h"
+#include "hpke.h"
 
 #define VERSION_LINE "age-encryption.org/v1"
 #define X25519_INFO "age-encryption.org/v1/X25519"
 #define SCRYPT_LABEL "age-encryption.org/v1/scrypt"
+#define MLKEM_TYPE "mlkem768x25519"
+#define MLKEM_INFO "age-encryption.org/mlkem768x25519" /* the HPKE info of C2SP age.md */
 #define LINE_MAX_LEN 4096
 #define BODY_COLUMNS 64
 #define ENC_CHUNK (AS_AGE_CHUNK + AS_AGE_TAG)
@@ -224,6 +227,34 @@ static int unwrap_x25519(const as_age_stanza *st, const as_age_identity *id, age
     return UNWRAP_OK;
 }
 
+/* An mlkem768x25519 stanza: `-> mlkem768x25519 <enc>` with enc the 1120-byte X-Wing
+ * ciphertext, the body the HPKE seal of the file key. A stanza for another key fails the
+ * AEAD tag (X-Wing's implicit rejection gives an unrelated key) and is not a match. */
+static int unwrap_mlkem(const as_age_stanza *st, const as_age_pq_identity *id, age_secrets *sec,
+                        as_error *err)
+{
+    if (strcmp(st->args[0], MLKEM_TYPE) != 0)
+        return UNWRAP_NO_MATCH;
+    uint8_t enc[AS_HPKE_ENC_LEN];
+    as_error why = {0};
+    if (st->nargs != 2)
+        return header_fail(err, "mlkem768x25519 stanza must have exactly one argument");
+    if (as_b64_decode_exact(enc, sizeof enc, st->args[1], strlen(st->args[1]), AS_B64_UNPADDED) !=
+        0)
+        return header_fail(err, "mlkem768x25519 share is not 1120 bytes of canonical base64");
+    if (st->body_len != 32)
+        return header_fail(err, "mlkem768x25519 stanza body is not 32 bytes");
+    if (as_hpke_open(sec->file_key, id->seed, enc, (const uint8_t *)MLKEM_INFO,
+                     sizeof MLKEM_INFO - 1, NULL, 0, st->body, st->body_len, &why) == 0)
+        return UNWRAP_OK;
+    if (why.code == AS_ERR_KEY)
+        return UNWRAP_NO_MATCH;
+    if (why.code == AS_ERR_FORMAT) /* the X25519 part of enc has low order */
+        return header_fail(err, "mlkem768x25519 share has a low-order X25519 part");
+    *err = why;
+    return UNWRAP_ERROR;
+}
+
 static int unwrap_scrypt(const as_age_stanza *st, const as_age_keyring *k, age_secrets *sec,
                          as_error *err)
 {
@@ -265,6 +296,13 @@ static int unwrap_file_key(const as_age_header *h, const as_age_keyring *k, age_
     for (size_t id = 0; id < k->nidentities; id++) {
         for (size_t i = 0; i < h->nstanzas; i++) {
             int r = unwrap_x25519(&h->stanzas[i], k->identities[id], sec, err);
+            if (r != UNWRAP_NO_MATCH)
+                return r == UNWRAP_OK ? 0 : -1;
+        }
+    }
+    for (size_t id = 0; id < k->npq_identities; id++) {
+        for (size_t i = 0; i < h->nstanzas; i++) {
+            int r = unwrap_mlkem(&h->stanzas[i], k->pq_identities[id], sec, err);
             if (r != UNWRAP_NO_MATCH)
                 return r == UNWRAP_OK ? 0 : -1;
         }
@@ -576,6 +614,19 @@ static int x25519_stanza(as_buf *h, const as_age_recipient *r, age_secrets *sec,
     return put_body(h, body, sizeof body, err);
 }
 
+static int mlkem_stanza(as_buf *h, const as_age_pq_recipient *r, age_secrets *sec, as_error *err)
+{
+    uint8_t enc[AS_HPKE_ENC_LEN], body[AS_AGE_FILE_KEY_LEN + AS_HPKE_TAG_LEN];
+    char b64[1500];
+    if (as_hpke_seal(enc, body, r->pk, (const uint8_t *)MLKEM_INFO, sizeof MLKEM_INFO - 1, NULL, 0,
+                     sec->file_key, AS_AGE_FILE_KEY_LEN, err) != 0)
+        return -1;
+    as_b64_encode(b64, enc, sizeof enc, AS_B64_UNPADDED);
+    if (as_buf_printf(h, err, "-> " MLKEM_TYPE " %s\n", b64) != 0)
+        return -1;
+    return put_body(h, body, sizeof body, err);
+}
+
 static int scrypt_stanza(as_buf *h, const as_age_encrypt_opts *o, age_secrets *sec, as_error *err)
 {
     uint8_t salt[sizeof SCRYPT_LABEL - 1 + 16], body[32];
@@ -638,7 +689,7 @@ as_age_encryptor *as_age_encrypt_begin(const as_age_encrypt_opts *o, as_writer *
 {
     as_buf h;
     as_buf_init(&h, AS_AGE_HEADER_MAX);
-    if ((o->nrecipients == 0) == (o->passphrase == NULL)) {
+    if ((o->nrecipients + o->npq_recipients == 0) == (o->passphrase == NULL)) {
         as_fail(err, AS_ERR_USAGE, "encrypt to recipients or to a passphrase, not both or none");
         return NULL;
     }
@@ -666,6 +717,9 @@ as_age_encryptor *as_age_encrypt_begin(const as_age_encrypt_opts *o, as_writer *
         goto fail;
     for (size_t i = 0; i < o->nrecipients; i++)
         if (x25519_stanza(&h, &o->recipients[i], e->sec, err) != 0)
+            goto fail;
+    for (size_t i = 0; i < o->npq_recipients; i++)
+        if (mlkem_stanza(&h, &o->pq_recipients[i], e->sec, err) != 0)
             goto fail;
     if (o->passphrase != NULL && scrypt_stanza(&h, o, e->sec, err) != 0)
         goto fail;

@@ -65,7 +65,9 @@ typedef struct as_age_keyring {
     size_t nidentities;
     const char *passphrase; /* NULL: no passphrase identity */
     size_t passphrase_len;
-    unsigned scrypt_max_log_n; /* 0: AS_AGE_SCRYPT_MAX_LOG_N */
+    unsigned scrypt_max_log_n;                /* 0: AS_AGE_SCRYPT_MAX_LOG_N */
+    as_age_pq_identity *const *pq_identities; /* mlkem768x25519 identities, tried after X25519 */
+    size_t npq_identities;
 } as_age_keyring;
 
 typedef enum {
@@ -101,6 +103,11 @@ typedef struct as_age_encrypt_opts {
     size_t passphrase_len;
     unsigned scrypt_log_n; /* 0: AS_AGE_SCRYPT_LOG_N */
     bool armor;
+    /* mlkem768x25519 recipients, after the X25519 ones. age.md says a file for hybrid
+     * recipients SHOULD NOT also name classical ones (that would undo the protection); that
+     * policy belongs to the callers, which know whether the user asked for the mix. */
+    const as_age_pq_recipient *pq_recipients;
+    size_t npq_recipients;
 } as_age_encrypt_opts;
 
 typedef struct as_age_encryptor as_age_encryptor;

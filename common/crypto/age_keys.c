@@ -229,3 +229,93 @@ int as_age_identity_file_format(as_buf *out, const as_age_identity *id, time_t c
     as_secret_free(secret);
     return rc;
 }
+
+/* ------------------------------------------------------------ post-quantum hybrid keys */
+
+#define PQ_RECIPIENT_HRP "age1pq"
+#define PQ_IDENTITY_HRP "AGE-SECRET-KEY-PQ-"
+
+int as_age_pq_recipient_parse(as_age_pq_recipient *out, const char *s, size_t len, as_error *err)
+{
+    char hrp[16];
+    uint8_t pk[AS_XWING_PK_LEN + 8];
+    as_error why = {0};
+    if (len >= AS_AGE_PQ_RECIPIENT_STR_MAX)
+        return as_fail(err, AS_ERR_FORMAT, "recipient is too long to be an age1pq1... key");
+    long n = as_bech32_decode(hrp, sizeof hrp, pk, sizeof pk, s, len);
+    if (n < 0 || strcmp(hrp, PQ_RECIPIENT_HRP) != 0)
+        return as_fail(err, AS_ERR_FORMAT,
+                       "not a valid age hybrid recipient (expected age1pq1...)");
+    if (n != AS_XWING_PK_LEN)
+        return as_fail(err, AS_ERR_FORMAT, "age hybrid recipient has %ld bytes, expected %d", n,
+                       AS_XWING_PK_LEN);
+    /* Encapsulating once checks both halves: the modulus check and a low-order X25519 part. */
+    uint8_t *scratch = as_secret_alloc(AS_XWING_CT_LEN + AS_XWING_SS_LEN, err);
+    if (scratch == NULL)
+        return -1;
+    int rc = as_xwing_encaps(scratch, scratch + AS_XWING_CT_LEN, pk, &why);
+    as_secret_free(scratch);
+    if (rc != 0)
+        return as_fail(err, why.code == AS_ERR_KEY ? AS_ERR_FORMAT : why.code,
+                       "age hybrid recipient cannot be used: %s", why.msg);
+    memcpy(out->pk, pk, AS_XWING_PK_LEN);
+    return 0;
+}
+
+void as_age_pq_recipient_format(const as_age_pq_recipient *r, char out[AS_AGE_PQ_RECIPIENT_STR_MAX])
+{
+    as_bech32_encode(out, AS_AGE_PQ_RECIPIENT_STR_MAX, PQ_RECIPIENT_HRP, r->pk, AS_XWING_PK_LEN, 0);
+}
+
+as_age_pq_identity *as_age_pq_identity_generate(as_error *err)
+{
+    as_age_pq_identity *id = as_secret_alloc(sizeof *id, err);
+    if (id == NULL)
+        return NULL;
+    randombytes_buf(id->seed, sizeof id->seed);
+    if (as_xwing_public_key(id->pk, id->seed, err) != 0) {
+        as_secret_free(id);
+        return NULL;
+    }
+    return id;
+}
+
+as_age_pq_identity *as_age_pq_identity_parse(const char *s, size_t len, as_error *err)
+{
+    char hrp[32];
+    as_age_pq_identity *id = as_secret_alloc(sizeof *id, err);
+    uint8_t *data = as_secret_alloc(48, err);
+    if (id == NULL || data == NULL)
+        goto fail;
+    long n = len > 200 ? -1 : as_bech32_decode(hrp, sizeof hrp, data, 48, s, len);
+    if (n != AS_XWING_SK_LEN || strcmp(hrp, PQ_IDENTITY_HRP) != 0) {
+        as_fail(err, AS_ERR_FORMAT,
+                "not a valid age hybrid identity (expected AGE-SECRET-KEY-PQ-1...)");
+        goto fail;
+    }
+    memcpy(id->seed, data, AS_XWING_SK_LEN);
+    if (as_xwing_public_key(id->pk, id->seed, err) != 0)
+        goto fail;
+    as_secret_free(data);
+    return id;
+fail:
+    as_secret_free(data);
+    as_secret_free(id);
+    return NULL;
+}
+
+void as_age_pq_identity_format(const as_age_pq_identity *id, char *out)
+{
+    as_bech32_encode(out, AS_AGE_PQ_IDENTITY_STR_MAX, PQ_IDENTITY_HRP, id->seed, AS_XWING_SK_LEN,
+                     1);
+}
+
+void as_age_pq_identity_recipient(const as_age_pq_identity *id, as_age_pq_recipient *out)
+{
+    memcpy(out->pk, id->pk, AS_XWING_PK_LEN);
+}
+
+void as_age_pq_identity_free(as_age_pq_identity *id)
+{
+    as_secret_free(id);
+}

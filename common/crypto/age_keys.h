@@ -15,6 +15,7 @@
 
 #include "../core/bytes.h"
 #include "../core/error.h"
+#include "xwing.h"
 
 #define AS_AGE_KEY_LEN 32
 /* "age1" + 52 data characters + 6 checksum characters = 62; room for a NUL. */
@@ -78,6 +79,54 @@ int as_age_identity_file_parse(as_age_identity_list *out, const uint8_t *data, s
 
 /* Frees every identity and the list. */
 void as_age_identity_list_free(as_age_identity_list *l);
+
+/*
+ * Post-quantum hybrid keys (age v1.3 `mlkem768x25519`, C2SP age.md): the recipient
+ * `age1pq1...` is the Bech32 of the 1216-byte X-Wing encapsulation key, the identity
+ * `AGE-SECRET-KEY-PQ-1...` the Bech32 of its 32-byte seed. Kept apart from the X25519 types so
+ * that no caller that assumes a 32-byte key can be handed a hybrid one by mistake.
+ */
+/* "age1pq1" + 1946 data characters + 6 checksum characters = 1959; room for a NUL. */
+#define AS_AGE_PQ_RECIPIENT_STR_MAX 1960
+/* "AGE-SECRET-KEY-PQ-1" + 52 + 6 = 77; room for a NUL. */
+#define AS_AGE_PQ_IDENTITY_STR_MAX 80
+
+typedef struct as_age_pq_recipient {
+    uint8_t pk[AS_XWING_PK_LEN];
+} as_age_pq_recipient;
+
+typedef struct as_age_pq_identity {
+    uint8_t seed[AS_XWING_SK_LEN];
+    uint8_t pk[AS_XWING_PK_LEN]; /* recomputed from the seed */
+} as_age_pq_identity;
+
+/* Parses an `age1pq1...` string of len bytes (lower case, no whitespace). Rejects a wrong
+ * checksum or length, an ML-KEM part that fails FIPS 203's modulus check and an X25519 part of
+ * low order: nothing encrypted to such a key would be secret. Returns 0, or -1 with
+ * AS_ERR_FORMAT. */
+int as_age_pq_recipient_parse(as_age_pq_recipient *out, const char *s, size_t len, as_error *err);
+
+/* Writes the `age1pq1...` form of r (NUL-terminated) into out. */
+void as_age_pq_recipient_format(const as_age_pq_recipient *r,
+                                char out[AS_AGE_PQ_RECIPIENT_STR_MAX]);
+
+/* A fresh hybrid identity from the system CSPRNG, or NULL with err set. Free with
+ * as_age_pq_identity_free(). */
+as_age_pq_identity *as_age_pq_identity_generate(as_error *err);
+
+/* Parses an `AGE-SECRET-KEY-PQ-1...` string (upper case only, as age writes it), or NULL with
+ * AS_ERR_FORMAT. */
+as_age_pq_identity *as_age_pq_identity_parse(const char *s, size_t len, as_error *err);
+
+/* Writes the `AGE-SECRET-KEY-PQ-1...` form into out (AS_AGE_PQ_IDENTITY_STR_MAX bytes of
+ * secure memory). */
+void as_age_pq_identity_format(const as_age_pq_identity *id, char *out);
+
+/* The recipient of a hybrid identity. */
+void as_age_pq_identity_recipient(const as_age_pq_identity *id, as_age_pq_recipient *out);
+
+/* Wipes and frees. Accepts NULL. */
+void as_age_pq_identity_free(as_age_pq_identity *id);
 
 /*
  * Formats id as age-keygen does:

@@ -16,4 +16,20 @@
 void as_hkdf_sha256(uint8_t out[AS_HKDF_LEN], const uint8_t *ikm, size_t ikm_len,
                     const uint8_t *salt, size_t salt_len, const char *info);
 
+/* One piece of a concatenated HKDF input (HPKE's labeled inputs are built from several). */
+typedef struct as_hkdf_part {
+    const void *p;
+    size_t n;
+} as_hkdf_part;
+
+/* HKDF-Extract: prk = HMAC-SHA-256(salt, ikm[0] || ... || ikm[nikm-1]); an empty salt is 32
+ * zeros. The HMAC state is wiped. */
+void as_hkdf_sha256_extract(uint8_t prk[AS_HKDF_LEN], const uint8_t *salt, size_t salt_len,
+                            const as_hkdf_part *ikm, size_t nikm);
+
+/* HKDF-Expand to out_len <= 32 bytes (one block): the first out_len bytes of
+ * HMAC-SHA-256(prk, info[0] || ... || info[ninfo-1] || 0x01). Intermediate values are wiped. */
+void as_hkdf_sha256_expand(uint8_t *out, size_t out_len, const uint8_t prk[AS_HKDF_LEN],
+                           const as_hkdf_part *info, size_t ninfo);
+
 #endif

@@ -112,3 +112,22 @@ cat "$r" "$r.minisig" > rq && seed fuzz_receipt rq receipt-qr-payload
 seed fuzz_custody st/custody.log log
 seed fuzz_trust st/trusted-signers.txt trust-store
 echo "seeds written to $C: $(find "$C" -type f | wc -l) files"
+
+# age post-quantum hybrid (fuzz_age_pq): the C2SP hybrid vectors' files (their identity is the
+# harness's), and a recipient and an identity string
+python3 - "$ROOT/tests/vectors/age" "$C/fuzz_age_pq" <<'PY'
+import os, sys, zlib
+src, dst = sys.argv[1], sys.argv[2]
+os.makedirs(dst, exist_ok=True)
+for name in sorted(os.listdir(src)):
+    if 'hybrid' not in name:
+        continue
+    d = open(os.path.join(src, name), 'rb').read()
+    head, body = d.split(b'\n\n', 1)
+    if b'compressed: zlib' in head:
+        body = zlib.decompress(body)
+    open(os.path.join(dst, 'vector-' + name), 'wb').write(body)
+PY
+printf 'AGE-SECRET-KEY-PQ-1HZLGZUPT4ETPKDEV8HSGFDCYZ4E522W0A7PU2LHT8EH9W6YLNC3SW78XKG\n' > pqid
+seed fuzz_age_pq pqid identity
+seed fuzz_age_pq "$HERE/keys/pq.recipient" recipient   # that identity's age1pq1... recipient
