@@ -10,7 +10,8 @@
 
 R=$AIRSEAL_ROOT
 SRC=("$R/tests/ct/ct_mlkem.c" "$R/common/crypto/mlkem.c" "$R/common/crypto/sha3.c"
-     "$R/common/core/secret.c" "$R/common/core/error.c")
+     "$R/common/core/secret.c" "$R/common/core/error.c" "$R/common/core/text.c"
+     "$R/common/core/bytes.c")
 # shellcheck disable=SC2207
 LIBS=($(pkg-config --cflags --libs libsodium libcrypto))
 VG=(valgrind --error-exitcode=99 --leak-check=no)
