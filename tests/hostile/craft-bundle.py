@@ -151,6 +151,10 @@ CASES = {
     "unlisted-folder": (listed(("a.txt", GOOD)),
                         lambda t: (member(t, "evidence/a.txt", GOOD),
                                    member(t, "evidence/empty", kind=tarfile.DIRTYPE))),
+    # a well-formed bundle whose id and case the caller chooses (CRAFT_BUNDLE_ID, CRAFT_CASE):
+    # a second bundle reusing a known id; the evidence differs every run (CRAFT_NOTE)
+    "chosen-id": (listed(("a.txt", GOOD), ("note.txt", os.environ.get("CRAFT_NOTE", "").encode())),
+                  plain(("a.txt", GOOD), ("note.txt", os.environ.get("CRAFT_NOTE", "").encode()))),
 }
 
 
@@ -196,8 +200,9 @@ def main():
     listed_recipient = sys.argv[5] if len(sys.argv) > 5 else recipient
     files, add = CASES[case]
     keyid = key_id(ngo + ".pub")
-    bundle = os.urandom(16).hex()
-    text = manifest(bundle, keyid, listed_recipient, files)
+    bundle = os.environ.get("CRAFT_BUNDLE_ID") or os.urandom(16).hex()
+    case_id = os.environ.get("CRAFT_CASE") or "hostile"  # plain ASCII: not %-encoded below
+    text = manifest(bundle, keyid, listed_recipient, files, case_id)
     os.makedirs(outdir, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         mpath = os.path.join(tmp, "manifest.txt")
@@ -225,8 +230,8 @@ def main():
         out = os.path.join(outdir, "bundle.age")
         subprocess.run(["age", "-r", recipient, "-o", out], input=raw, check=True)
         total = sum(f[1] for f in files)
-        comment = "airseal-bundle v1 bundle:%s case:hostile files:%d bytes:%d manifest:%s" % (
-            bundle, len(files), total, sha(text))
+        comment = "airseal-bundle v1 bundle:%s case:%s files:%d bytes:%d manifest:%s" % (
+            bundle, case_id, len(files), total, sha(text))
         subprocess.run(["minisign", "-S", "-s", ngo + ".key", "-m", out, "-t", comment],
                        check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
 
