@@ -3,7 +3,7 @@
 # another trusted NGO, the same case), an identical bundle under a renamed case folder, a
 # receipt or vault entry already there without a log entry, a trust store edited by hand (key
 # added, label changed, key removed, file deleted, line duplicated), a damaged custody log, a
-# busy station for every station-changing verb, and case ids whose %-encoding is longer than
+# busy station for every station-changing verb, verify --station with an edited store, and case ids whose %-encoding is longer than
 # a folder name may be. Each row runs on a fresh copy of one station and asserts the exit
 # status, the exact line, and for a refusal an unchanged station byte for byte
 # (station_state). The wall time and peak memory of each command go to the TAP diagnostics.
@@ -49,6 +49,7 @@ mk_receipt() { cp "st/receipts/$ID1.receipt" "st/receipts/$IDQ.receipt"; CMD=(ai
 mk_vault() { mkdir -p "st/vault/ELSEWHERE/$IDQ" && head -c 999 /dev/urandom > "st/vault/ELSEWHERE/$IDQ/bundle.age"; CMD=(airseal-recv import st q); }
 mk_key_added() { echo "$KD $PD Intruder" >> st/trusted-signers.txt; CMD=(airseal-recv import st q); }
 mk_label() { sed -i 's/ NGO A$/ NGO Z/' st/trusted-signers.txt; CMD=(airseal-recv trust st add ngd.pub --yes); }
+mk_label_verify() { sed -i 's/ NGO A$/ NGO Z/' st/trusted-signers.txt; CMD=(airseal-recv verify --station st "st/vault/CASE-1/$ID1"); }
 mk_key_removed() { sed -i "/^$KB /d" st/trusted-signers.txt; CMD=(airseal-recv trust st remove "$KA"); }
 mk_deleted() { rm st/trusted-signers.txt; CMD=(airseal-recv import st q); }
 dup_line() { local l; l=$(grep "^$KA " st/trusted-signers.txt) && echo "$l" >> st/trusted-signers.txt; }
@@ -70,6 +71,7 @@ TABLE=(
     "another bundle in the vault under the id, no log entry" mk_vault 1 "${E}the vault already holds a different bundle with id $IDQ; refusing to replace it$" same
     "trust store: key added by hand (import)" mk_key_added 1 "${DISAGREE}key $KD \(\"Intruder\"\) is in trusted-signers\.txt but the custody log does not trust it; nothing was changed$" same
     "trust store: label changed (trust add)" mk_label 1 "${DISAGREE}key $KA is labelled \"NGO Z\" in trusted-signers\.txt but \"NGO A\" in the custody log; nothing was changed$" same
+    "trust store: label changed (verify --station)" mk_label_verify 1 "${DISAGREE}key $KA is labelled \"NGO Z\" in trusted-signers\.txt but \"NGO A\" in the custody log; nothing was changed$" same
     "trust store: key removed by hand (trust remove)" mk_key_removed 1 "${DISAGREE}key $KB \(\"NGO B\"\) is trusted by the custody log but missing from trusted-signers\.txt; nothing was changed$" same
     "trust store: file deleted (import)" mk_deleted 1 "${E}station st has no trusted-signers\.txt \(its custody log trusts 3 keys\); nothing was changed$" same
     "trust store: line duplicated (trust list)" mk_dup 1 "${E}st/trusted-signers\.txt: trust store line 6: bad label or duplicate key$" same
