@@ -2,10 +2,11 @@
  * intake.h: importing a bundle at the station, whatever carried it.
  *
  * A transport (USB folders, QR frames) first rebuilds the sealed file into a private work
- * folder under STATION/staging and collects candidate signatures. as_intake() then:
+ * folder under STATION/staging (without the station lock) and collects candidate signatures.
+ * as_intake() then, under the station lock:
  *   1. verifies the outer signature against the trust store, before decrypting anything;
- *   2. reads the trusted comment; a bundle already in the vault and in the log is reported as
- *      such and nothing changes;
+ *   2. reads the trusted comment; a bundle id is unique per station: the same bundle already in
+ *      the log is reported as such and nothing changes, a different one is refused;
  *   3. decrypts and extracts into staging with every hostile-archive check (bundle/unseal.h);
  *   4. moves the complete entry into the vault with one rename;
  *   5. writes the signed receipt (text, signature, QR PNG) and appends the custody log.

@@ -9,9 +9,10 @@
  *   STATION/station.pub          its public key, for NGOs and auditors
  *   STATION/trusted-signers.txt  the trust store
  *   STATION/custody.log          the custody log (first entry: init)
- *   STATION/vault/               imported bundles, vault/<case>/<bundle-id>/
+ *   STATION/vault/               imported bundles, vault/<case folder>/<bundle-id>/ (vault.h)
  *   STATION/receipts/            signed receipts
  *   STATION/staging/             work area of imports in progress
+ *   STATION/.lock                the station lock (station_lock.h, inside the module only)
  *
  * The station id is the key id of the station's signing key.
  */
