@@ -110,6 +110,22 @@ check "pack a second large bundle" airseal-send pack -r st/recipient.pub -s ngb.
 rm -rf big && mv big2 big
 long_race now LONG2
 
+# The sweep under the lock removes what interrupted imports left in staging, but not the work
+# folder of an import still reading its sources (it holds an flock on that folder).
+mkdir -p st/staging/import-live st/staging/import-dead && : > st/staging/import-dead/bundle.age
+flock -x st/staging/import-live sleep 30 & holder=$!
+sleep 0.3
+airseal-recv trust st add ngb.pub --yes --name "NGO B" > /dev/null 2>&1
+check "an import runs beside a live work folder" airseal-recv import st bb1
+[ -d st/staging/import-live ] && [ ! -e st/staging/import-dead ] && ok "the sweep kept the live work folder and removed the dead one" || not_ok "staging after the sweep: $(ls st/staging)"
+kill "$holder" 2> /dev/null; wait "$holder" 2> /dev/null
+# A source is read before the lock is taken: with the lock held, a damaged source is
+# reported as such, not as busy.
+mkdir bad && printf 'not a bundle' > bad/bundle.age
+exec 9> st/.lock && flock -x 9
+expect 1 "^airseal-recv: error: no signature \(bundle\.age\.minisig or bundle\.index\) in the sources$" "with the lock held, the source is read and refused first" -- airseal-recv import st bad
+exec 9>&-
+
 # Two inits of one folder at once: exactly one wins, the other says the folder exists.
 for r in 1 2 3 4 5; do
     airseal-recv init "two$r" --no-passphrase > i1.out 2> i1.err & a=$!
