@@ -250,15 +250,13 @@ int cmd_import(int argc, char **argv)
         free(r);
         return import_failed(dir, &err, NULL, json);
     }
-    int lock = as_station_lock(&st, &err);
     char *const *sources = argv + optind + 1;
     size_t nsources = (size_t)(argc - optind - 1);
     bool qr = camera != NULL || sources_are_frames(sources, nsources);
     bool tty = as_cli_stderr_is_tty();
-    int rc = lock != 0 ? -1
-             : qr      ? as_import_qr(&st, sources, nsources, camera, tty, r, &err)
-                       : as_import_usb(&st, sources, nsources, tty, r, &err);
-    as_station_release(&st);
+    /* The station module takes the station lock itself, after reading the sources. */
+    int rc = qr ? as_import_qr(&st, sources, nsources, camera, tty, r, &err)
+                : as_import_usb(&st, sources, nsources, tty, r, &err);
     if (rc != 0) {
         as_station_close(&st);
         rc = import_failed(dir, &err, r, json);

@@ -58,15 +58,8 @@ int cmd_init(int argc, char **argv)
     as_error err = {0};
     as_buf pass = {0};
     as_station st;
-    int ex = as_path_exists(dir, &err);
-    if (ex < 0)
+    if (as_station_can_create(dir, &err) != 0)
         return as_cli_fail(&err);
-    if (ex && as_dir_is_empty(dir, &err) != 1) {
-        as_error_clear(&err);
-        as_fail(&err, AS_ERR_EXISTS, "%s exists and is not empty; refusing to overwrite a station",
-                dir);
-        return as_cli_fail(&err);
-    }
     if (src.kind != AS_PASS_NONE &&
         as_passphrase_get(&src, "the new station", true, &pass, &err) != 0)
         return as_cli_fail(&err);

@@ -10,8 +10,7 @@
 #include "commands.h"
 #include "common/core/text.h"
 #include "common/crypto/fingerprint.h"
-#include "common/station/custody.h"
-#include "common/station/trust.h"
+#include "common/station/trust_ops.h"
 #include "common/ui/cli.h"
 
 static const char help[] =
@@ -55,9 +54,7 @@ static int trust_list(const char *dir)
     as_trust_store ts;
     if (as_station_open(&st, dir, &err) != 0)
         return as_cli_fail(&err);
-    char *path = as_station_path(&st, AS_STATION_TRUST, &err);
-    if (path == NULL || as_trust_load(&ts, path, &err) != 0) {
-        free(path);
+    if (as_station_trust_list(&st, &ts, &err) != 0) {
         as_station_close(&st);
         return as_cli_fail(&err);
     }
@@ -71,8 +68,50 @@ static int trust_list(const char *dir)
         printf("%s  %s  %s\n", id, fp, as_text_shown(sl, sizeof sl, ts.v[i].label));
     }
     as_trust_free(&ts);
-    free(path);
     as_station_close(&st);
+    return 0;
+}
+
+/*
+ * The key and label of the change asked for, checked against the store as it is now, and for
+ * an addition the fingerprint shown and confirmed: all before the passphrase and before the
+ * station lock (the station module checks everything again under the lock).
+ */
+static int prepare_change(const char *dir, int adding, const char *arg, const char **label,
+                          char *deflabel, size_t cap, int yes, as_trust_entry *entry, as_error *err)
+{
+    as_station st;
+    as_trust_store ts = {0};
+    char id[AS_MINI_KEYID_STR], fp[AS_FINGERPRINT_STR], sl[AS_TEXT_SHOW_CAP(AS_TRUST_LABEL_MAX)];
+    memset(entry, 0, sizeof *entry);
+    if (adding) {
+        if (as_mini_pubkey_load(&entry->key, arg, err) != 0)
+            return -1;
+        as_mini_keyid(entry->key.keynum, id);
+        if (*label == NULL) {
+            snprintf(deflabel, cap, "key %s", id);
+            *label = deflabel;
+        }
+        if (as_trust_label_check(*label, err) != 0)
+            return -1;
+    } else if (as_mini_keyid_parse(entry->key.keynum, arg, strlen(arg)) != 0) {
+        return as_fail(err, AS_ERR_USAGE, "'%s' is not a key id (16 hex digits)", arg);
+    }
+    if (as_station_open(&st, dir, err) != 0)
+        return -1;
+    int rc = as_station_trust_peek(&st, &ts, err);
+    as_station_close(&st);
+    if (rc == 0)
+        rc = adding ? as_trust_add(&ts, &entry->key, *label, err)
+                    : as_trust_remove(&ts, entry->key.keynum, entry, err);
+    as_trust_free(&ts);
+    if (rc != 0 || !adding)
+        return rc;
+    as_fingerprint_minisign(&entry->key, fp);
+    printf("NGO key %s, fingerprint %s, label \"%s\"\n", id, fp,
+           as_text_shown(sl, sizeof sl, *label));
+    if (!yes && !confirm_on_tty())
+        return as_fail(err, AS_ERR_REJECTED, "not confirmed; the trust store is unchanged");
     return 0;
 }
 
@@ -81,84 +120,27 @@ static int trust_change(const char *dir, const char *what, const char *arg, cons
 {
     char sd[AS_TEXT_SHOW_CAP(PATH_MAX)], sl[AS_TEXT_SHOW_CAP(AS_TRUST_LABEL_MAX)];
     as_error err = {0};
-    as_station st = {0};
-    as_trust_store ts = {0};
+    as_station st;
     as_trust_entry entry;
-    char id[AS_MINI_KEYID_STR], fp[AS_FINGERPRINT_STR], b64[AS_MINI_PUBKEY_B64_LEN + 1];
-    char deflabel[64];
-    char *path = NULL;
-    int adding = strcmp(what, "add") == 0, opened = 0;
-
-    memset(&entry, 0, sizeof entry);
-    if (adding) {
-        if (as_mini_pubkey_load(&entry.key, arg, &err) != 0)
-            goto fail;
-        as_mini_keyid(entry.key.keynum, id);
-        if (label == NULL) {
-            snprintf(deflabel, sizeof deflabel, "key %s", id);
-            label = deflabel;
-        }
-        if (as_trust_label_check(label, &err) != 0)
-            goto fail;
-    } else if (as_mini_keyid_parse(entry.key.keynum, arg, strlen(arg)) != 0) {
-        as_fail(&err, AS_ERR_USAGE, "'%s' is not a key id (16 hex digits)", arg);
-        goto fail;
-    }
-    if (as_station_open(&st, dir, &err) != 0)
-        goto fail;
-    opened = 1;
-    path = as_station_path(&st, AS_STATION_TRUST, &err);
-    if (path == NULL || as_trust_load(&ts, path, &err) != 0)
-        goto fail;
-    /* Check the change applies before asking for anything. */
-    if (adding) {
-        if (as_trust_add(&ts, &entry.key, label, &err) != 0)
-            goto fail;
-        as_fingerprint_minisign(&entry.key, fp);
-        printf("NGO key %s, fingerprint %s, label \"%s\"\n", id, fp,
-               as_text_shown(sl, sizeof sl, label));
-        if (!yes && !confirm_on_tty()) {
-            as_fail(&err, AS_ERR_REJECTED, "not confirmed; the trust store is unchanged");
-            goto fail;
-        }
-    } else {
-        if (as_trust_remove(&ts, entry.key.keynum, &entry, &err) != 0)
-            goto fail;
-        as_mini_keyid(entry.key.keynum, id);
-    }
+    char id[AS_MINI_KEYID_STR], deflabel[64];
+    int adding = strcmp(what, "add") == 0;
+    if (prepare_change(dir, adding, arg, &label, deflabel, sizeof deflabel, yes, &entry, &err) !=
+            0 ||
+        open_unlocked_station(&st, dir, src, &err) != 0)
+        return as_cli_fail(&err);
+    int rc = adding ? as_station_trust_add(&st, &entry.key, label, &err)
+                    : as_station_trust_remove(&st, entry.key.keynum, &entry, &err);
     as_station_close(&st);
-    opened = 0;
-    if (open_unlocked_station(&st, dir, src, &err) != 0)
-        goto fail;
-    opened = 1;
-    char *log = as_station_path(&st, AS_STATION_LOG, &err);
-    if (log == NULL)
-        goto fail;
-    as_mini_pubkey_b64(&entry.key, b64);
-    as_log_field f[] = {{"key", id}, {"pubkey", b64}, {"label", adding ? label : entry.label}};
-    /* The log entry first: a crash in between leaves a logged change that did not happen,
-     * never a trust change that the log does not show. */
-    int rc = as_custody_append(log, st.signer, adding ? "trust-add" : "trust-remove", f, 3,
-                               time(NULL), 0, NULL, &err);
-    free(log);
-    if (rc != 0 || as_trust_save(&ts, path, &err) != 0)
-        goto fail;
+    if (rc != 0)
+        return as_cli_fail(&err);
+    as_mini_keyid(entry.key.keynum, id);
     if (adding)
         printf("Trusted NGO key %s (\"%s\"). Bundles it signs will be accepted by %s.\n", id,
                as_text_shown(sl, sizeof sl, label), as_text_shown(sd, sizeof sd, dir));
     else
         printf("Removed NGO key %s (\"%s\"). Bundles it signs will be rejected by %s.\n", id,
                as_text_shown(sl, sizeof sl, entry.label), as_text_shown(sd, sizeof sd, dir));
-    as_trust_free(&ts);
-    free(path);
-    as_station_close(&st);
     return 0;
-fail:
-    as_trust_free(&ts);
-    free(path);
-    if (opened)
-        as_station_close(&st);
-    return as_cli_fail(&err);
 }
 
 int cmd_trust(int argc, char **argv)

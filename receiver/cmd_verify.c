@@ -14,7 +14,7 @@
 #include "common/crypto/fingerprint.h"
 #include "common/station/custody.h"
 #include "common/station/receipt.h"
-#include "common/station/trust.h"
+#include "common/station/trust_ops.h"
 #include "common/station/vault.h"
 #include "common/transport/usb.h"
 #include "common/ui/cli.h"
@@ -121,10 +121,13 @@ static int ngo_key(as_mini_pubkey *pk, const uint8_t keynum[AS_MINI_KEYNUM_LEN],
         snprintf(label, cap, "%s", keyfile);
         return as_mini_pubkey_load(pk, keyfile, err);
     }
+    /* The trust store as the custody log confirms it (a hand-edited store is refused). */
     as_trust_store ts;
-    char *p = as_path_join(station, "trusted-signers.txt", err);
-    int rc = p ? as_trust_load(&ts, p, err) : -1;
-    free(p);
+    as_station st;
+    if (as_station_open(&st, station, err) != 0)
+        return -1;
+    int rc = as_station_trust_list(&st, &ts, err);
+    as_station_close(&st);
     if (rc != 0)
         return -1;
     const as_trust_entry *e = as_trust_find(&ts, keynum);

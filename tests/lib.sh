@@ -97,3 +97,37 @@ user_bins() {
         if [ -x "$AIRSEAL_BUILD/$n" ]; then cp "$AIRSEAL_BUILD/$n" "$T/ubin/"; else cp "$AIRSEAL_BUILD/tools/$n" "$T/ubin/"; fi
     done
 }
+
+# Compares DIR/trusted-signers.txt with what DIR/custody.log's trust-add / trust-remove
+# entries give (keys, public keys and labels); also checks that every import entry's signer
+# was trusted at that point of the log and that no bundle id is logged twice. Prints "same",
+# or the first disagreement.
+trust_vs_log() {
+    python3 - "$1" <<'PY'
+import sys, urllib.parse
+d = sys.argv[1]
+trusted, seen = {}, set()
+for line in open(d + "/custody.log", encoding="utf-8"):
+    parts = line.split(" ")
+    f = dict(p.split("=", 1) for p in parts[3:] if "=" in p)
+    f = {k: urllib.parse.unquote(v) for k, v in f.items()}
+    ev = parts[2]
+    if ev == "trust-add":
+        trusted[f["key"]] = (f["pubkey"], f["label"])
+    elif ev == "trust-remove":
+        trusted.pop(f["key"], None)
+    elif ev == "import":
+        if f["signer"] not in trusted:
+            sys.exit(print("entry %s imports from key %s, not trusted then" % (parts[0], f["signer"])))
+        if f["bundle"] in seen:
+            sys.exit(print("bundle %s logged twice" % f["bundle"]))
+        seen.add(f["bundle"])
+store = {}
+for line in open(d + "/trusted-signers.txt", encoding="utf-8"):
+    if line.startswith("#") or not line.strip():
+        continue
+    kid, pub, label = line.rstrip("\n").split(" ", 2)
+    store[kid] = (pub, label)
+print("same" if store == trusted else "store %s, log %s" % (sorted(store), sorted(trusted)))
+PY
+}

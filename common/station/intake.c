@@ -3,9 +3,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +20,8 @@
 #include "../transport/qr.h"
 #include "custody.h"
 #include "receipt.h"
+#include "station_lock.h"
+#include "trust_ops.h"
 #include "vault.h"
 
 /*
@@ -41,42 +45,76 @@ static int sweep_temp_files(const char *dir, as_error *err)
     return rc;
 }
 
-char *as_intake_workdir(const as_station *st, as_error *err)
+/*
+ * Empties STATION/staging of what interrupted imports left, except the work folders of
+ * imports still reading their sources (their flock is held: see as_intake_workdir). Only
+ * under the station lock: no other process can be committing from staging.
+ */
+static int sweep_staging(const as_station *st, as_error *err)
 {
     char *receipts = as_station_path(st, AS_STATION_RECEIPTS, err);
     int swept = receipts != NULL && sweep_temp_files(st->dir, err) == 0 &&
                 sweep_temp_files(receipts, err) == 0;
     free(receipts);
-    if (!swept)
-        return NULL;
-    char *staging = as_station_path(st, AS_STATION_STAGING, err);
+    char *staging = swept ? as_station_path(st, AS_STATION_STAGING, err) : NULL;
     if (staging == NULL)
-        return NULL;
-    /* Whatever is here was left by an interrupted import: it never reached the vault. */
+        return -1;
     DIR *d = opendir(staging);
     if (d == NULL) {
         as_fail_errno(err, AS_ERR_IO, errno, "cannot read %s", staging);
         free(staging);
-        return NULL;
+        return -1;
     }
     struct dirent *e;
     int rc = 0;
     while (rc == 0 && (e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
+        int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        bool live = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+        if (fd >= 0)
+            close(fd);
+        if (live)
+            continue; /* another import is still reading its sources into it */
         char *p = as_path_join(staging, e->d_name, err);
         rc = p ? as_remove_tree(p, err) : -1;
         free(p);
     }
     closedir(d);
-    char *work = rc == 0 ? as_path_fmt(err, "%s/import-XXXXXX", staging) : NULL;
     free(staging);
-    if (work != NULL && mkdtemp(work) == NULL) {
-        as_fail_errno(err, AS_ERR_IO, errno, "cannot create a work folder in %s/staging", st->dir);
+    return rc;
+}
+
+char *as_intake_workdir(as_station *st, as_error *err)
+{
+    char *staging = as_station_path(st, AS_STATION_STAGING, err);
+    for (int tries = 0; staging != NULL && tries < 8; tries++) {
+        char *work = as_path_fmt(err, "%s/import-XXXXXX", staging);
+        if (work == NULL)
+            break;
+        if (mkdtemp(work) == NULL) {
+            as_fail_errno(err, AS_ERR_IO, errno, "cannot create a work folder in %s/staging",
+                          st->dir);
+            free(work);
+            break;
+        }
+        int fd = open(work, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat a, b;
+        /* A sweep may remove the folder between mkdtemp and flock: then it is not ours. */
+        if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &a) == 0 &&
+            stat(work, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
+            as_station_set_work_lock(st, fd);
+            free(staging);
+            return work;
+        }
+        if (fd >= 0)
+            close(fd);
         free(work);
-        return NULL;
     }
-    return work;
+    if (staging != NULL && err->code == AS_OK)
+        as_fail(err, AS_ERR_IO, "cannot hold a work folder in %s/staging", st->dir);
+    free(staging);
+    return NULL;
 }
 
 /* ---------------------------------------------------------------- signature and trust */
@@ -136,12 +174,12 @@ int as_intake_signer_precheck(as_station *st, const uint8_t *const *sigs, const 
                               size_t n, as_error *err)
 {
     as_trust_store ts = {0};
-    char *trust = as_station_path(st, AS_STATION_TRUST, err);
-    if (trust == NULL || as_trust_load(&ts, trust, err) != 0) {
-        free(trust);
-        return -1;
+    /* Advisory only (no lock, no log check): a store that cannot be read is reported by
+     * as_intake under the lock, with the whole check. */
+    if (as_station_trust_peek(st, &ts, err) != 0) {
+        as_error_clear(err);
+        return 0;
     }
-    free(trust);
     char unknown[AS_MINI_KEYID_STR] = "";
     bool trusted = false, parsed = false;
     as_mini_sig sig;
@@ -166,10 +204,12 @@ int as_intake_signer_precheck(as_station *st, const uint8_t *const *sigs, const 
 
 /* ---------------------------------------------------------------- log lookups */
 
+/* The first import entry of a bundle id, whatever its case and signer. */
 typedef struct find_import {
     const char *bundle;
     uint64_t seq;
-    char time[21];
+    char sha[65];
+    char case_id[AS_CASE_MAX + 1];
 } find_import;
 
 static int find_visit(const as_log_entry *e, void *ctx, as_error *err)
@@ -177,9 +217,11 @@ static int find_visit(const as_log_entry *e, void *ctx, as_error *err)
     (void)err;
     find_import *f = ctx;
     const char *b = as_log_get(e, "bundle");
-    if (strcmp(e->event, "import") == 0 && b != NULL && strcmp(b, f->bundle) == 0) {
+    if (f->seq == 0 && strcmp(e->event, "import") == 0 && b != NULL && strcmp(b, f->bundle) == 0) {
+        const char *sha = as_log_get(e, "sealed-sha256"), *c = as_log_get(e, "case");
         f->seq = e->seq;
-        memcpy(f->time, e->time, sizeof f->time);
+        snprintf(f->sha, sizeof f->sha, "%s", sha ? sha : "");
+        snprintf(f->case_id, sizeof f->case_id, "%s", c ? c : "");
     }
     return 0;
 }
@@ -342,86 +384,150 @@ static int file_sha256(const char *path, uint8_t out[32], as_error *err)
     return 0;
 }
 
-int as_intake(as_station *st, const as_intake_input *in, bool progress, as_import_result *r,
-              as_error *err)
+/* The import entries of the bundle ids the candidate signatures claim, found in one pass. */
+typedef struct find_imports {
+    find_import *v;
+    size_t n;
+} find_imports;
+
+static int finds_visit(const as_log_entry *e, void *ctx, as_error *err)
 {
-    as_trust_store ts = {0};
-    signer_pick *sp = calloc(1, sizeof *sp);
-    as_manifest m;
-    char *trust = as_station_path(st, AS_STATION_TRUST, err);
-    char *log = as_station_path(st, AS_STATION_LOG, err);
-    char *entry = NULL, *vault = NULL, *staged_age = NULL, *staged_sig = NULL;
-    int rc = -1;
-    memset(&m, 0, sizeof m);
-    r->sealed_size = in->size;
-    memcpy(r->sealed_sha256, in->sha256, 32);
-    r->repaired = in->repaired;
-    if (sp == NULL || trust == NULL || log == NULL) {
-        as_fail(err, AS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
+    find_imports *f = ctx;
+    for (size_t i = 0; i < f->n; i++)
+        find_visit(e, &f->v[i], err);
+    return 0;
+}
 
-    /* 1. who signed it, and do we trust them */
-    if (as_trust_load(&ts, trust, err) != 0 || pick_signature(&ts, in, sp, err) != 0)
-        goto out;
-    as_fault_point("import:signature-verified");
-    as_mini_keyid(sp->sig.keynum, r->signer);
-    snprintf(r->signer_label, sizeof r->signer_label, "%s", sp->entry->label);
-    as_fingerprint_minisign(&sp->entry->key, r->signer_fingerprint);
-
-    /* 2. what it claims to be; is it here already */
-    if (as_bundle_comment_parse(&r->comment, sp->sig.trusted, err) != 0)
-        goto out;
-    vault = as_vault_entry_path(st, r->comment.case_id, r->comment.bundle_id, err);
-    if (vault == NULL)
-        goto out;
-    snprintf(r->vault_path, sizeof r->vault_path, "%s", vault);
-    find_import fi = {.bundle = r->comment.bundle_id};
-    if (as_custody_verify_file(log, &st->pub, find_visit, &fi, NULL, err) != 0) {
-        as_error_prefix(err, "refusing to import into a station whose log is damaged: ");
-        goto out;
+/*
+ * One slot per candidate signature, keyed by the bundle id its trusted comment claims (not yet
+ * verified: the slots only collect; the verified signature picks its slot afterwards).
+ */
+static int claimed_ids(const as_intake_input *in, find_imports *f, char (*ids)[AS_BUNDLE_ID_HEX],
+                       as_error *err)
+{
+    as_mini_sig *s = malloc(sizeof *s);
+    as_bundle_comment *c = malloc(sizeof *c);
+    if (s == NULL || c == NULL) {
+        free(s);
+        free(c);
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
     }
-    as_fault_point("import:log-checked");
-    int there = as_path_exists(vault, err);
-    if (there < 0)
-        goto out;
-    if (there) {
-        char *vage = as_path_join(vault, "bundle.age", err);
+    for (size_t i = 0; i < in->nsigs; i++) {
+        as_error e = {0};
+        ids[i][0] = '\0';
+        if (as_mini_sig_parse(s, in->sigs[i], in->siglens[i], &e) == 0 &&
+            as_bundle_comment_parse(c, s->trusted, &e) == 0)
+            memcpy(ids[i], c->bundle_id, sizeof ids[i]);
+        f->v[i].bundle = ids[i];
+    }
+    f->n = in->nsigs;
+    free(s);
+    free(c);
+    return 0;
+}
+
+/* The folder of vault/<any case>/<bundle_id> into *found (malloc'd), or *found NULL. */
+static int vault_find(const as_station *st, const char *bundle_id, char **found, as_error *err)
+{
+    char *root = as_station_path(st, AS_STATION_VAULT, err);
+    DIR *d = root ? opendir(root) : NULL;
+    *found = NULL;
+    if (d == NULL) {
+        if (root != NULL)
+            as_fail_errno(err, AS_ERR_IO, errno, "cannot read %s", root);
+        free(root);
+        return -1;
+    }
+    struct dirent *e;
+    int rc = 0;
+    while (rc == 0 && *found == NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *p = as_path_fmt(err, "%s/%s/%s", root, e->d_name, bundle_id);
+        struct stat sb;
+        if (p == NULL)
+            rc = -1;
+        else if (lstat(p, &sb) == 0)
+            *found = p;
+        else
+            free(p);
+    }
+    closedir(d);
+    free(root);
+    return rc;
+}
+
+/*
+ * Step 2: one identity per bundle id per station. Returns 1 when the id is new here, 0 when
+ * the import is settled (already imported, or an interrupted one completed now), -1 refused.
+ */
+static int known_id(as_station *st, const as_intake_input *in, const signer_pick *sp,
+                    const find_import *fi, uint64_t count, as_import_result *r, as_error *err)
+{
+    const char *id = r->comment.bundle_id;
+    char hex[65], *found = NULL;
+    as_hex_encode(hex, in->sha256, 32);
+    if (fi->seq != 0) {
+        if (strcmp(hex, fi->sha) != 0)
+            return as_fail(err, AS_ERR_REJECTED,
+                           "bundle id %s is already used at this station by a different bundle "
+                           "(custody log entry %llu, case %s); refusing it",
+                           id, (unsigned long long)fi->seq, fi->case_id);
+        if (vault_find(st, id, &found, err) != 0)
+            return -1;
+        if (found != NULL)
+            snprintf(r->vault_path, sizeof r->vault_path, "%s", found);
+        free(found);
+        r->status = AS_IMPORT_ALREADY;
+        r->custody_entry = fi->seq;
+        snprintf(r->receipt_path, sizeof r->receipt_path, "%s/%s/%s.receipt", st->dir,
+                 AS_STATION_RECEIPTS, id);
+        return 0;
+    }
+    if (vault_find(st, id, &found, err) != 0)
+        return -1;
+    if (found != NULL) {
+        char *vage = as_path_join(found, "bundle.age", err);
         uint8_t have[32];
         int same =
             vage != NULL && file_sha256(vage, have, err) == 0 && as_equal_ct(have, in->sha256, 32);
         free(vage);
+        snprintf(r->vault_path, sizeof r->vault_path, "%s", found);
+        free(found);
         if (!same) {
             as_error_clear(err);
-            as_fail(err, AS_ERR_REJECTED,
-                    "the vault already holds a different bundle with id %s; refusing to replace "
-                    "it",
-                    r->comment.bundle_id);
-            goto out;
-        }
-        if (fi.seq != 0) {
-            r->status = AS_IMPORT_ALREADY;
-            r->custody_entry = fi.seq;
-            char *rp = as_path_fmt(err, "%s/%s/%s.receipt", st->dir, AS_STATION_RECEIPTS,
-                                   r->comment.bundle_id);
-            if (rp != NULL)
-                snprintf(r->receipt_path, sizeof r->receipt_path, "%s", rp);
-            free(rp);
-            rc = 0;
-            goto out;
+            return as_fail(err, AS_ERR_REJECTED,
+                           "the vault already holds a different bundle with id %s; refusing to "
+                           "replace it",
+                           id);
         }
         /* In the vault but not in the log: an import was interrupted after its commit. */
-        uint64_t count;
-        if (as_custody_verify_file(log, &st->pub, NULL, NULL, &count, err) != 0 ||
-            issue_receipt(st, in, sp, &r->comment, count + 1, r, err) != 0)
-            goto out;
+        if (issue_receipt(st, in, sp, &r->comment, count + 1, r, err) != 0)
+            return -1;
         r->status = AS_IMPORT_COMPLETED;
-        rc = 0;
-        goto out;
+        return 0;
     }
+    char *receipt = as_path_fmt(err, "%s/%s/%s.receipt", st->dir, AS_STATION_RECEIPTS, id);
+    int there = receipt ? as_path_exists(receipt, err) : -1;
+    free(receipt);
+    if (there > 0)
+        return as_fail(err, AS_ERR_REJECTED,
+                       "receipts/%s.receipt exists but the custody log has no import of bundle "
+                       "%s; refusing to overwrite it",
+                       id, id);
+    return there < 0 ? -1 : 1;
+}
 
-    /* 3. decrypt and extract into staging */
-    entry = as_path_join(in->work, "entry", err);
+/* Steps 3 to 5 for a bundle id new to this station. */
+static int intake_new(as_station *st, const as_intake_input *in, const signer_pick *sp,
+                      uint64_t count, bool progress, as_import_result *r, as_error *err)
+{
+    as_manifest m;
+    char *log = as_station_path(st, AS_STATION_LOG, err);
+    char *entry = log ? as_path_join(in->work, "entry", err) : NULL;
+    char *staged_age = NULL, *staged_sig = NULL;
+    int rc = -1;
+    memset(&m, 0, sizeof m);
     if (entry == NULL || mkdir(entry, 0700) != 0) {
         as_fail_errno(err, AS_ERR_IO, errno, "cannot create the staging folder");
         goto out;
@@ -432,7 +538,7 @@ int as_intake(as_station *st, const as_intake_input *in, bool progress, as_impor
                          .signer = &sp->entry->key,
                          .comment = &r->comment,
                          .dest = entry,
-                         .entry_path_max = entry_path_max(st, entry, vault),
+                         .entry_path_max = entry_path_max(st, entry, r->vault_path),
                          .progress = progress};
     if (as_unseal(&uo, &m, err) != 0)
         goto out;
@@ -445,15 +551,12 @@ int as_intake(as_station *st, const as_intake_input *in, bool progress, as_impor
         goto out;
     }
     as_fault_point("import:sealed-staged");
-
-    /* 4. into the vault, 5. receipt and log */
-    uint64_t count;
-    if (as_custody_verify_file(log, &st->pub, NULL, NULL, &count, err) != 0 ||
-        as_vault_commit(entry, vault, err) != 0)
+    /* 4. into the vault, 5. receipt and log (the log was verified under this same lock) */
+    if (as_vault_commit(entry, r->vault_path, err) != 0)
         goto out;
     as_fault_point("import:committed");
     if (issue_receipt(st, in, sp, &r->comment, count + 1, r, err) != 0) {
-        if (roll_back(st, log, vault, entry, r->comment.bundle_id) != 0)
+        if (roll_back(st, log, r->vault_path, entry, r->comment.bundle_id) != 0)
             as_error_prefix(err, "the bundle is in the vault but its receipt or log entry failed "
                                  "(run the import again to finish): ");
         goto out;
@@ -463,14 +566,75 @@ int as_intake(as_station *st, const as_intake_input *in, bool progress, as_impor
     rc = 0;
 out:
     as_manifest_free(&m);
-    as_trust_free(&ts);
-    free(sp);
-    free(trust);
     free(log);
     free(entry);
-    free(vault);
     free(staged_age);
     free(staged_sig);
+    return rc;
+}
+
+/* as_intake under the station lock. */
+static int intake_locked(as_station *st, const as_intake_input *in, bool progress,
+                         as_import_result *r, as_error *err)
+{
+    as_trust_store ts = {0};
+    signer_pick *sp = calloc(1, sizeof *sp);
+    find_imports fi = {.v = calloc(in->nsigs + 1, sizeof *fi.v)};
+    char(*ids)[AS_BUNDLE_ID_HEX] = calloc(in->nsigs + 1, sizeof *ids);
+    uint64_t count = 0;
+    int rc = -1;
+    if (sp == NULL || fi.v == NULL || ids == NULL) {
+        as_fail(err, AS_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    /* The log is verified once: trust replay and the bundle ids' earlier imports together. */
+    if (sweep_staging(st, err) != 0 || claimed_ids(in, &fi, ids, err) != 0)
+        goto out;
+    if (as_station_trust_checked(st, &ts, finds_visit, &fi, &count, err) != 0)
+        goto out;
+    as_fault_point("import:log-checked");
+    /* 1. who signed it, and do we trust them */
+    if (pick_signature(&ts, in, sp, err) != 0)
+        goto out;
+    as_fault_point("import:signature-verified");
+    as_mini_keyid(sp->sig.keynum, r->signer);
+    snprintf(r->signer_label, sizeof r->signer_label, "%s", sp->entry->label);
+    as_fingerprint_minisign(&sp->entry->key, r->signer_fingerprint);
+    /* 2. what it claims to be; is its id known here already */
+    if (as_bundle_comment_parse(&r->comment, sp->sig.trusted, err) != 0)
+        goto out;
+    char *vault = as_vault_entry_path(st, r->comment.case_id, r->comment.bundle_id, err);
+    if (vault == NULL)
+        goto out;
+    snprintf(r->vault_path, sizeof r->vault_path, "%s", vault);
+    free(vault);
+    size_t k = 0;
+    while (k < fi.n && strcmp(fi.v[k].bundle, r->comment.bundle_id) != 0)
+        k++;
+    int fresh = k < fi.n ? known_id(st, in, sp, &fi.v[k], count, r, err)
+                         : as_fail(err, AS_ERR_INTERNAL, "bundle id lookup lost its signature");
+    rc = fresh == 1 ? intake_new(st, in, sp, count, progress, r, err) : fresh;
+out:
+    as_trust_free(&ts);
+    free(sp);
+    free(fi.v);
+    free(ids);
+    return rc;
+}
+
+int as_intake(as_station *st, const as_intake_input *in, bool progress, as_import_result *r,
+              as_error *err)
+{
+    r->sealed_size = in->size;
+    memcpy(r->sealed_sha256, in->sha256, 32);
+    r->repaired = in->repaired;
+    /* A transport that read its sources without the lock: take it now, for the intake only. */
+    bool took = !as_station_locked(st);
+    if (took && as_station_lock(st, err) != 0)
+        return -1;
+    int rc = intake_locked(st, in, progress, r, err);
+    if (took)
+        as_station_release(st);
     return rc;
 }
 
@@ -478,6 +642,8 @@ int as_import_usb(as_station *st, char *const *sources, size_t n, bool progress,
                   as_import_result *r, as_error *err)
 {
     memset(r, 0, sizeof *r);
+    /* The sources (a slow or stalling stick) are read into the work folder without the
+     * station lock; as_intake takes it for the intake itself. */
     char *work = as_intake_workdir(st, err);
     if (work == NULL)
         return -1;
@@ -507,6 +673,7 @@ out:
     as_usb_in_free(in);
     free(sealed);
     as_remove_tree(work, NULL);
+    as_station_set_work_lock(st, -1);
     free(work);
     return rc;
 }

@@ -2,10 +2,11 @@
  * intake.h: importing a bundle at the station, whatever carried it.
  *
  * A transport (USB folders, QR frames) first rebuilds the sealed file into a private work
- * folder under STATION/staging and collects candidate signatures. as_intake() then:
+ * folder under STATION/staging (without the station lock) and collects candidate signatures.
+ * as_intake() then, under the station lock:
  *   1. verifies the outer signature against the trust store, before decrypting anything;
- *   2. reads the trusted comment; a bundle already in the vault and in the log is reported as
- *      such and nothing changes;
+ *   2. reads the trusted comment; a bundle id is unique per station: the same bundle already in
+ *      the log is reported as such and nothing changes, a different one is refused;
  *   3. decrypts and extracts into staging with every hostile-archive check (bundle/unseal.h);
  *   4. moves the complete entry into the vault with one rename;
  *   5. writes the signed receipt (text, signature, QR PNG) and appends the custody log.
@@ -76,16 +77,27 @@ typedef struct as_intake_input {
 int as_intake_signer_precheck(as_station *st, const uint8_t *const *sigs, const size_t *lens,
                               size_t n, as_error *err);
 
-/* Runs steps 1-5 on an unlocked, locked station. */
+/*
+ * Runs steps 1-5 on an unlocked station (keys decrypted), under the station lock: takes it
+ * when st does not hold it yet (and releases it before returning), AS_ERR_BUSY when another
+ * process holds it. First, under the lock, removes what interrupted imports left in staging
+ * (work folders whose flock nobody holds, temporaries of atomic writes) and checks the trust
+ * store against the custody log. A bundle id is unique per station: one already in the log
+ * (any case, any signer) is AS_IMPORT_ALREADY for the same sealed file and refused otherwise.
+ */
 int as_intake(as_station *st, const as_intake_input *in, bool progress, as_import_result *r,
               as_error *err);
 
-/* Prepares staging: removes what an interrupted import left (its work folders, and the
- * temporary files of atomic writes in STATION and STATION/receipts), creates a fresh work
- * folder (malloc'd path). Call only under the station lock. */
-char *as_intake_workdir(const as_station *st, as_error *err);
+/*
+ * Creates a fresh work folder in STATION/staging (malloc'd path) and holds an flock on it
+ * (kept in st, released by the next call, as_station_close, or as_station_set_work_lock(st,
+ * -1)) so that concurrent imports do not sweep it. Needs no station lock: a transport reads
+ * its sources into it before as_intake takes the lock.
+ */
+char *as_intake_workdir(as_station *st, as_error *err);
 
-/* USB import: gathers the sources, rebuilds and repairs bundle.age, runs as_intake(). */
+/* USB import: gathers the sources, rebuilds and repairs bundle.age into a work folder without
+ * the station lock, then runs as_intake() (which takes it). */
 int as_import_usb(as_station *st, char *const *sources, size_t n, bool progress,
                   as_import_result *r, as_error *err);
 

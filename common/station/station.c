@@ -16,6 +16,7 @@
 #include "../crypto/age.h"
 #include "../transport/qr.h"
 #include "custody.h"
+#include "station_lock.h"
 #include "trust.h"
 
 #define CONF_HEADER "airseal station v1"
@@ -28,6 +29,8 @@ char *as_station_path(const as_station *st, const char *name, as_error *err)
 void as_station_close(as_station *st)
 {
     as_station_release(st);
+    as_station_set_work_lock(st, -1);
+    free(st->lk);
     free(st->dir);
     as_age_identity_free(st->identity);
     as_mini_seckey_free(st->signer);
@@ -173,21 +176,25 @@ out:
     return rc;
 }
 
+int as_station_can_create(const char *dir, as_error *err)
+{
+    int exists = as_path_exists(dir, err);
+    if (exists < 0)
+        return -1;
+    if (exists && as_dir_is_empty(dir, err) != 1) {
+        as_error_clear(err);
+        return as_fail(err, AS_ERR_EXISTS,
+                       "%s exists and is not empty; refusing to overwrite a station", dir);
+    }
+    return 0;
+}
+
 int as_station_create(as_station *st, const char *dir, const char *passphrase,
                       size_t passphrase_len, as_error *err)
 {
     memset(st, 0, sizeof *st);
-    int exists = as_path_exists(dir, err);
-    if (exists < 0)
+    if (as_station_can_create(dir, err) != 0)
         return -1;
-    if (exists) {
-        int empty = as_dir_is_empty(dir, err);
-        if (empty < 0)
-            return -1;
-        if (!empty)
-            return as_fail(err, AS_ERR_EXISTS,
-                           "%s exists and is not empty; refusing to overwrite a station", dir);
-    }
     char *tmp = as_path_fmt(err, "%s.init-XXXXXX", dir);
     if (tmp == NULL)
         return -1;
@@ -200,8 +207,11 @@ int as_station_create(as_station *st, const char *dir, const char *passphrase,
         goto fail;
     /* rename(2) replaces an empty directory atomically and fails on a non-empty one. */
     if (rename(tmp, dir) != 0) {
-        as_fail_errno(err, errno == ENOTEMPTY || errno == EEXIST ? AS_ERR_EXISTS : AS_ERR_IO, errno,
-                      "cannot create %s", dir);
+        if (errno == ENOTEMPTY || errno == EEXIST)
+            as_fail(err, AS_ERR_EXISTS,
+                    "%s exists and is not empty; refusing to overwrite a station", dir);
+        else
+            as_fail_errno(err, AS_ERR_IO, errno, "cannot create %s", dir);
         goto fail;
     }
     free(tmp);
@@ -403,9 +413,27 @@ int as_station_unlock(as_station *st, const char *passphrase, size_t passphrase_
     return 0;
 }
 
+/* The lock state, allocated on first use (a station that never locks needs none). */
+static struct as_station_lockstate *lockstate(as_station *st, as_error *err)
+{
+    if (st->lk == NULL) {
+        st->lk = calloc(1, sizeof *st->lk);
+        if (st->lk == NULL) {
+            as_fail(err, AS_ERR_NOMEM, "out of memory");
+            return NULL;
+        }
+        st->lk->lock_fd = -1;
+        st->lk->work_fd = -1;
+    }
+    return st->lk;
+}
+
 int as_station_lock(as_station *st, as_error *err)
 {
-    if (st->locked)
+    struct as_station_lockstate *lk = lockstate(st, err);
+    if (lk == NULL)
+        return -1;
+    if (lk->locked)
         return as_fail(err, AS_ERR_INTERNAL, "station %s is already locked", st->dir);
     char *path = as_station_path(st, ".lock", err);
     if (path == NULL)
@@ -424,15 +452,36 @@ int as_station_lock(as_station *st, as_error *err)
                            st->dir);
         return as_fail_errno(err, AS_ERR_IO, e, "cannot lock station %s", st->dir);
     }
-    st->lock_fd = fd;
-    st->locked = true;
+    lk->lock_fd = fd;
+    lk->locked = true;
     return 0;
 }
 
 void as_station_release(as_station *st)
 {
-    if (st->locked)
-        close(st->lock_fd);
-    st->locked = false;
-    st->lock_fd = -1;
+    if (st->lk == NULL)
+        return;
+    if (st->lk->locked)
+        close(st->lk->lock_fd);
+    st->lk->locked = false;
+    st->lk->lock_fd = -1;
+}
+
+bool as_station_locked(const as_station *st)
+{
+    return st->lk != NULL && st->lk->locked;
+}
+
+void as_station_set_work_lock(as_station *st, int fd)
+{
+    as_error ignored = {0};
+    if (st->lk == NULL && fd < 0)
+        return;
+    if (lockstate(st, &ignored) == NULL) {
+        close(fd);
+        return;
+    }
+    if (st->lk->work_fd >= 0)
+        close(st->lk->work_fd);
+    st->lk->work_fd = fd;
 }

@@ -9,9 +9,10 @@
  *   STATION/station.pub          its public key, for NGOs and auditors
  *   STATION/trusted-signers.txt  the trust store
  *   STATION/custody.log          the custody log (first entry: init)
- *   STATION/vault/               imported bundles, vault/<case>/<bundle-id>/
+ *   STATION/vault/               imported bundles, vault/<case folder>/<bundle-id>/ (vault.h)
  *   STATION/receipts/            signed receipts
  *   STATION/staging/             work area of imports in progress
+ *   STATION/.lock                the station lock (station_lock.h, inside the module only)
  *
  * The station id is the key id of the station's signing key.
  */
@@ -46,10 +47,9 @@ typedef struct as_station {
     as_age_recipient recipient;
     bool protected_at_rest;
     time_t created;
-    as_age_identity *identity; /* set by as_station_unlock */
-    as_mini_seckey *signer;    /* set by as_station_unlock */
-    bool locked;               /* as_station_lock holds the lock (in lock_fd) */
-    int lock_fd;
+    as_age_identity *identity;       /* set by as_station_unlock */
+    as_mini_seckey *signer;          /* set by as_station_unlock */
+    struct as_station_lockstate *lk; /* the lock and work folder; see station_lock.h */
 } as_station;
 
 /*
@@ -64,6 +64,13 @@ int as_station_create(as_station *st, const char *dir, const char *passphrase,
 /* Opens an existing station: reads and cross-checks its public parts. */
 int as_station_open(as_station *st, const char *dir, as_error *err);
 
+/*
+ * Fails with AS_ERR_EXISTS when dir exists and is not an empty directory: the cheap check a
+ * front end makes before asking for a new passphrase. as_station_create checks again (two
+ * inits of one folder at once: exactly one rename wins, the other fails with AS_ERR_EXISTS).
+ */
+int as_station_can_create(const char *dir, as_error *err);
+
 /* Decrypts the identity and the signing key. passphrase is ignored for an unprotected
  * station. A wrong passphrase is AS_ERR_KEY. */
 int as_station_unlock(as_station *st, const char *passphrase, size_t passphrase_len, as_error *err);
@@ -71,18 +78,7 @@ int as_station_unlock(as_station *st, const char *passphrase, size_t passphrase_
 /* A malloc'd path inside the station (free it), or NULL with err set. */
 char *as_station_path(const as_station *st, const char *name, as_error *err);
 
-/* Wipes keys and frees. */
+/* Wipes keys and frees; releases the station lock and the work folder's lock if held. */
 void as_station_close(as_station *st);
-
-/*
- * Takes the station's exclusive lock (STATION/.lock, flock), so two imports or an import and
- * a trust change never interleave. The lock is held in st until as_station_release() or
- * as_station_close(). Returns 0, or -1 with AS_ERR_BUSY when another process holds it. Taking
- * it twice is an internal error. Never waits: a busy station answers at once.
- */
-int as_station_lock(as_station *st, as_error *err);
-
-/* Releases the lock taken by as_station_lock (nothing when not held). */
-void as_station_release(as_station *st);
 
 #endif

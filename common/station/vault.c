@@ -16,15 +16,10 @@
 #include "../core/text.h"
 #include "../crypto/sha256.h"
 
-char *as_vault_case_dir(const char *case_id, as_error *err)
+/* %-encodes case_id into out (room for 3 bytes per input byte + 1). */
+static size_t pct_encode(const char *case_id, size_t n, char *out)
 {
     static const char digits[] = "0123456789ABCDEF";
-    size_t n = strlen(case_id);
-    char *out = malloc(3 * n + 1);
-    if (out == NULL) {
-        as_fail(err, AS_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)case_id[i];
@@ -39,6 +34,44 @@ char *as_vault_case_dir(const char *case_id, as_error *err)
         }
     }
     out[o] = '\0';
+    return o;
+}
+
+char *as_vault_case_dir(const char *case_id, as_error *err)
+{
+    size_t n = strlen(case_id);
+    char *out = malloc(3 * n + 1);
+    if (out == NULL) {
+        as_fail(err, AS_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (pct_encode(case_id, n, out) <= AS_VAULT_CASE_DIR_MAX)
+        return out;
+    /*
+     * Too long for one folder name: the encoding of the longest prefix of whole UTF-8
+     * characters that fits, "~" (never in an encoding, so no clash with a short name), and
+     * the digest of the whole case id. The case id itself stays in the entry and the log.
+     */
+    size_t room = AS_VAULT_CASE_DIR_MAX - 1 - AS_VAULT_CASE_DIGEST_HEX, take = 0, used = 0;
+    while (take < n) {
+        size_t ch = 1;
+        while (take + ch < n && ((unsigned char)case_id[take + ch] & 0xC0) == 0x80)
+            ch++;
+        char tmp[3 * 8 + 1];
+        size_t w = ch <= 8 ? pct_encode(case_id + take, ch, tmp) : room + 1;
+        if (take > 0 && case_id[take] == '.')
+            w = 1; /* a '.' after the start stays plain */
+        if (used + w > room)
+            break;
+        used += w;
+        take += ch;
+    }
+    used = pct_encode(case_id, take, out);
+    uint8_t d[32];
+    as_sha256(d, case_id, n);
+    out[used++] = '~';
+    as_hex_encode(out + used, d, AS_VAULT_CASE_DIGEST_HEX / 2);
+    out[used + AS_VAULT_CASE_DIGEST_HEX] = '\0';
     return out;
 }
 

@@ -18,7 +18,14 @@
 #include "../crypto/minisign.h"
 #include "station.h"
 
-/* The folder name of a case: bytes outside [A-Za-z0-9._-] and a leading '.' as %XX. */
+#define AS_VAULT_CASE_DIR_MAX 120   /* bytes of a case folder name, whatever the case id */
+#define AS_VAULT_CASE_DIGEST_HEX 32 /* hex digits of SHA-256(case id) in a shortened name */
+
+/*
+ * The folder name of a case (malloc'd): bytes outside [A-Za-z0-9._-] and a leading '.' as %XX
+ * when that fits in AS_VAULT_CASE_DIR_MAX bytes; otherwise the encoding of the longest prefix
+ * of whole characters that fits, '~', and the first 32 hex digits of SHA-256(case id).
+ */
 char *as_vault_case_dir(const char *case_id, as_error *err);
 
 /* STATION/vault/<case folder>/<bundle id> (malloc'd). */

@@ -147,4 +147,41 @@ for p in cut/bundle.age.part*; do python3 -c "import os,sys; p=sys.argv[1]; os.t
 expect 1 "cannot be repaired|beyond repair|too many" "every part cut in half: a clear failure beyond parity" -- airseal-recv import st cut
 [ "$(state)" = "$before" ] && no_temp && ok "station unchanged after the unrepairable copy" || not_ok "station changed"
 
+# 5. SIGKILL during trust changes, at every step: before the lock is used, after the log entry
+# and before the store is saved (the crash window), inside the log's own write. Afterwards
+# the log verifies, `trust list` answers (the log's view), the same command run again either
+# does the change or says it is done, and the store then equals the log's trust entries
+# (the window is completed under the lock), with one log entry for the change.
+check "a key to add and remove" airseal-send keygen -o ngo2 --no-passphrase
+KID2=$(python3 -c 'import base64,sys; r=base64.b64decode(open(sys.argv[1]).read().split("\n")[1]); print(r[2:10][::-1].hex().upper())' ngo2.pub)
+TSTEPS="trust:locked custody:before-write custody:after-write trust:add-logged trust:remove-logged file:renamed@2"
+for verb in add remove; do
+    for step in $TSTEPS; do
+        rm -rf st && cp -a base st
+        [ "$verb" = remove ] && airseal-recv trust st add ngo2.pub --yes --name two > /dev/null 2>&1
+        if [ "$verb" = add ]; then cmd=(airseal-recv trust st add ngo2.pub --yes --name two); else cmd=(airseal-recv trust st remove "$KID2"); fi
+        AIRSEAL_TEST_KILL_AT=$step "${cmd[@]}" > /dev/null 2> kill.err &
+        wait $! 2> /dev/null; rc=$?
+        why=""
+        case "$step" in trust:add-logged) [ "$verb" = add ] || rc=skip ;; trust:remove-logged) [ "$verb" = remove ] || rc=skip ;; esac
+        [ "$rc" = skip ] && continue
+        [ "$rc" = 137 ] || why="not killed (exit $rc: $(head -1 kill.err))"
+        airseal-recv verify --station st st/custody.log > /dev/null 2>&1 || why="$why; log broken after the kill"
+        airseal-recv trust st list > list.out 2> list.err || why="$why; trust list fails: $(head -1 list.err)"
+        "${cmd[@]}" > rerun.out 2> rerun.err; rr=$?
+        if [ "$verb" = add ]; then done_re="is already trusted as \"two\"$"; else done_re="key $KID2 is not in the trust store$"; fi
+        [ "$rr" = 0 ] || grep -qE "$done_re" rerun.err || why="$why; rerun: exit $rr $(head -1 rerun.err)"
+        airseal-recv verify --station st st/custody.log > /dev/null 2>&1 || why="$why; log broken after the rerun"
+        v=$(trust_vs_log st)
+        [ "$v" = same ] || why="$why; store vs log: $v"
+        n=$(grep -c " trust-$verb .*key=$KID2 " st/custody.log)
+        [ "$n" = 1 ] || why="$why; $n trust-$verb entries"
+        airseal-recv trust st list | grep -q "^$KID2 " && listed=1 || listed=0
+        want=1; [ "$verb" = remove ] && want=0
+        [ "$listed" = "$want" ] || why="$why; the key is listed=$listed after the rerun"
+        no_temp || why="$why; temporary files left"
+        if [ -n "$why" ]; then not_ok "trust $verb killed at $step:${why#;}"; else ok "trust $verb killed at $step: log verifies, store completed from the log, rerun done once"; fi
+    done
+done
+
 done_testing

@@ -213,10 +213,14 @@ CASES = {
                                {"untrusted": "\x1b[2J\u202eFAKE \x9b OK"}),
     "text-trusted-comment": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD)),
                              {"comment_tail": " \u202e\u2066"}),
+    # a well-formed bundle whose id and case the caller chooses (CRAFT_BUNDLE_ID, CRAFT_CASE):
+    # a second bundle reusing a known id; the evidence differs every run (CRAFT_NOTE)
+    "chosen-id": (listed(("a.txt", GOOD), ("note.txt", os.environ.get("CRAFT_NOTE", "").encode())),
+                  plain(("a.txt", GOOD), ("note.txt", os.environ.get("CRAFT_NOTE", "").encode()))),
 }
 
 # The case id of a case, when not "hostile": each byte other than A-Z a-z 0-9 _ - . takes 3
-# bytes of the vault's case folder name, whose limit is 255.
+# bytes of its %-encoding; over 120 the vault names the folder by a prefix and a digest.
 CASE_IDS = {
     "case-folder-255": "abc" + "\u00e9" * 42,
     "case-folder-256": "abcd" + "\u00e9" * 42,
@@ -266,8 +270,8 @@ def main():
     files, add, *rest = CASES[case]
     extra = rest[0] if rest else {}
     keyid = key_id(ngo + ".pub")
-    bundle = os.urandom(16).hex()
-    case_id = extra.get("case", CASE_IDS.get(case, "hostile"))
+    bundle = os.environ.get("CRAFT_BUNDLE_ID") or os.urandom(16).hex()
+    case_id = extra.get("case", os.environ.get("CRAFT_CASE") or CASE_IDS.get(case, "hostile"))
     text = manifest(bundle, keyid, listed_recipient, files, case_id, extra.get("more", ()))
     os.makedirs(outdir, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

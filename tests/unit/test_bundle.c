@@ -173,12 +173,66 @@ static void vault_case_names(void **state)
     free(s);
 }
 
+/* out = n copies of unit, NUL-terminated */
+static void repeat(char *out, const char *unit, int n)
+{
+    size_t u = strlen(unit);
+    for (int i = 0; i < n; i++)
+        memcpy(out + (size_t)i * u, unit, u);
+    out[(size_t)n * u] = '\0';
+}
+
+/* Case folder names stay within 120 bytes: the %-encoding when it fits, else a prefix of whole
+ * characters, '~' and 32 hex digits of SHA-256 of the whole case id. */
+static void vault_case_names_bounded(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    char id[200], want[200];
+    memset(id, 'a', 120);
+    id[120] = '\0';
+    char *s = as_vault_case_dir(id, &err); /* exactly 120 bytes: kept as it is */
+    assert_string_equal(s, id);
+    free(s);
+    id[120] = 'a';
+    id[121] = '\0';
+    s = as_vault_case_dir(id, &err);
+    assert_int_equal(strlen(s), 120);
+    assert_memory_equal(s, id, 87);
+    assert_int_equal(s[87], '~');
+    free(s);
+    /* 43 Cyrillic letters: 258 bytes encoded; 14 whole letters fit before the digest */
+    repeat(id, "\xD0\x96", 43);
+    repeat(want, "%D0%96", 14);
+    s = as_vault_case_dir(id, &err);
+    assert_int_equal(strlen(s), 14 * 6 + 1 + 32);
+    assert_memory_equal(s, want, 14 * 6);
+    assert_int_equal(s[14 * 6], '~');
+    for (size_t i = 14 * 6 + 1; i < strlen(s); i++)
+        assert_true(strchr("0123456789abcdef", s[i]) != NULL);
+    /* ids that differ only after the prefix get different folders */
+    id[strlen(id) - 1] = '\x97';
+    char *t = as_vault_case_dir(id, &err);
+    assert_int_equal(strlen(t), strlen(s));
+    assert_memory_equal(s, t, 14 * 6 + 1);
+    assert_string_not_equal(s, t);
+    free(s);
+    free(t);
+    /* 32 four-byte characters (128 bytes, the most a case id may be) */
+    repeat(id, "\xF0\x9F\x94\x92", 32);
+    s = as_vault_case_dir(id, &err);
+    assert_true(strlen(s) <= 120);
+    assert_memory_equal(s, "%F0%9F%94%92%F0%9F%94%92", 24);
+    assert_int_equal(s[(87 / 12) * 12], '~');
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(manifest_roundtrip), cmocka_unit_test(manifest_rejections),
         cmocka_unit_test(evidence_paths),     cmocka_unit_test(trusted_comment),
-        cmocka_unit_test(vault_case_names),
+        cmocka_unit_test(vault_case_names),   cmocka_unit_test(vault_case_names_bounded),
     };
     return cmocka_run_group_tests(tests, crypto_setup, NULL);
 }
