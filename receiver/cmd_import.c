@@ -209,10 +209,11 @@ int cmd_import(int argc, char **argv)
         free(r);
         return import_failed(dir, &err, NULL, json);
     }
-    int lock = as_station_lock(&st, &err);
     char *const *sources = argv + optind + 1;
     size_t nsources = (size_t)(argc - optind - 1);
     bool qr = camera != NULL || sources_are_frames(sources, nsources);
+    /* as_import_qr locks the station itself, once the frames are read */
+    int lock = qr ? 0 : as_station_lock(&st, &err);
     bool tty = as_cli_stderr_is_tty();
     int rc = lock != 0 ? -1
              : qr      ? as_import_qr(&st, sources, nsources, camera, tty, r, &err)

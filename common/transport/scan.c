@@ -21,13 +21,15 @@
 
 bool as_scan_is_image(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    /* through the one opener that refuses FIFOs, sockets, devices and links before open(2) */
+    as_error e = {0};
+    uint64_t size;
+    int fd = as_file_open_read(path, AS_FILE_NOFOLLOW, &size, &e);
     if (fd < 0)
         return false;
-    struct stat st;
     uint8_t head[8];
     bool image =
-        fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read(fd, head, 8) == 8 &&
+        size >= 8 && read(fd, head, 8) == 8 &&
         (memcmp(head, "\x89PNG\r\n\x1a\n", 8) == 0 || memcmp(head, "\xff\xd8\xff", 3) == 0);
     close(fd);
     return image;
