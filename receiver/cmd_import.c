@@ -147,7 +147,7 @@ static void print_frames(const as_import_result *r)
         printf(", %llu duplicate%s", (unsigned long long)r->qr.duplicates,
                r->qr.duplicates == 1 ? "" : "s");
     if (r->qr.conflicts)
-        printf(", %llu conflicting (dropped)", (unsigned long long)r->qr.conflicts);
+        printf(", %llu conflicting (kept apart)", (unsigned long long)r->qr.conflicts);
     if (r->qr.corrupt)
         printf(", %llu corrupt", (unsigned long long)r->qr.corrupt);
     if (r->qr.other_bundles)

@@ -37,10 +37,8 @@ static char *cache_dir(const as_station *st, const as_frame_bundle *b, bool crea
 
 /* A cache file's name: the frame number and the first 8 bytes of the frame's SHA-256, so that
  * conflicting blocks for one number are kept side by side. */
-static void cand_name(const as_frame_bundle *b, uint32_t index, const uint8_t *frame, size_t flen,
-                      char name[32])
+static void cand_name(uint32_t index, const uint8_t *frame, size_t flen, char name[32])
 {
-    (void)b;
     uint8_t d[32];
     char hex[17];
     as_sha256(d, frame, flen);
@@ -130,7 +128,7 @@ static int cache_save(const as_station *st, const as_frame_bundle *b, char *wher
             as_frame_header h = b->h;
             h.index = b->pos[i].index;
             as_frame_format(frame, &h, b->pos[i].c[c].block);
-            cand_name(b, h.index, frame, flen, names[n]);
+            cand_name(h.index, frame, flen, names[n]);
             char *p = as_path_join(dir, names[n++], err);
             if (p == NULL)
                 rc = -1;
@@ -207,7 +205,9 @@ static int keep_and_fail(as_station *st, as_frame_bundle *b, const as_error *why
     if (cache_save(st, b, r->qr.cache, sizeof r->qr.cache, err) != 0)
         return -1;
     /* the whole list, for when the message has to shorten it */
-    size_t cap = (size_t)count * 12 + 2;
+    /* at most one range per gap between settled indices, of which there are at most twice
+     * as many as held (never the count, which a frame's claimed layout sets) */
+    size_t cap = ((size_t)b->npos * 2 + 2 * AS_EC_MAX_SHARDS + 2) * 24 + 2;
     char *all = malloc(cap), *mpath = as_path_join(r->qr.cache, "missing.txt", err);
     if (all != NULL && mpath != NULL) {
         as_frame_bundle_missing(b, all, cap - 1);
@@ -329,6 +329,19 @@ static int import_locked(as_station *st, as_frame_set *set, bool progress, as_im
     return rc;
 }
 
+/* Not one frame was read: says how many images there were and why each kind gave nothing. */
+static void no_frame(const as_scan_stats *sc, const as_frame_set *set, as_error *err)
+{
+    as_fail(err, AS_ERR_INCOMPLETE,
+            "no airseal frame among %llu image%s (%llu unreadable%s%s, %llu without a QR code, "
+            "%llu other or damaged codes%s%s)",
+            (unsigned long long)sc->images, sc->images == 1 ? "" : "s",
+            (unsigned long long)sc->unreadable, sc->unreadable ? ": " : "",
+            sc->unreadable ? sc->first_unreadable : "", (unsigned long long)sc->no_code,
+            (unsigned long long)set->corrupt, set->corrupt ? ": " : "",
+            set->corrupt ? set->first_corrupt : "");
+}
+
 int as_import_qr(as_station *st, char *const *sources, size_t n, const char *camera, bool progress,
                  as_import_result *r, as_error *err)
 {
@@ -340,12 +353,7 @@ int as_import_qr(as_station *st, char *const *sources, size_t n, const char *cam
         goto out;
     r->qr.frames = set.seen;
     if (as_frame_set_main(&set, NULL) == NULL) {
-        as_fail(err, AS_ERR_INCOMPLETE,
-                "no airseal frame among %llu image%s (%llu without a QR code, %llu other or "
-                "damaged codes%s%s)",
-                (unsigned long long)r->qr.scan.images, r->qr.scan.images == 1 ? "" : "s",
-                (unsigned long long)r->qr.scan.no_code, (unsigned long long)set.corrupt,
-                set.corrupt ? ": " : "", set.corrupt ? set.first_corrupt : "");
+        no_frame(&r->qr.scan, &set, err);
         goto out;
     }
     /* Only now, with every frame read, is the station locked (a caller that already holds

@@ -180,6 +180,11 @@ static void *scan_worker(void *arg)
         as_error le = {0};
         symbol_ctx sc = {.job = job};
         int loaded = as_image_load(&img, job->paths[i], &le) == 0;
+        /* zbar's time grows with the pixels: a huge image is shrunk to the scan budget */
+        if (loaded && as_image_shrink(&img, AS_IMAGE_SCAN_PIXELS) != 0) {
+            as_image_free(&img);
+            loaded = 0;
+        }
         if (loaded) {
             /* A pristine frame is decoded from an exact 2-pixel-per-module copy; anything
              * else gets a quick pass at every second line, then every line. */
@@ -200,8 +205,9 @@ static void *scan_worker(void *arg)
         }
         pthread_mutex_lock(&job->lock);
         job->stats->images++;
-        if (!loaded)
-            job->stats->unreadable++;
+        if (!loaded && job->stats->unreadable++ == 0)
+            snprintf(job->stats->first_unreadable, sizeof job->stats->first_unreadable, "%s",
+                     le.msg);
         else if (sc.symbols == 0)
             job->stats->no_code++;
         job->done++;
