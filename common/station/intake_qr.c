@@ -222,17 +222,20 @@ static int keep_and_fail(as_station *st, as_frame_bundle *b, const as_error *why
                        "not enough frames: %u more needed; rescan any %u of these %u frames: %s; "
                        "the %u frames held are kept in %s (list in missing.txt there)",
                        need, need, count, r->qr.missing, b->held, r->qr.cache);
-    *err = *why;
-    /* A refused signature may be a forged block shown in front of the camera: the frames
-     * named complete the bundle when rescanned, as a fresh block outranks a cached one. */
-    if (why->code == AS_ERR_SIGNATURE || why->code == AS_ERR_INCOMPLETE)
-        as_fail(err, why->code, "%s; rescan these %u frames: %s; the frames held are kept in %s",
-                why->msg, count, r->qr.missing, r->qr.cache);
-    return -1;
+    if (why->code == AS_ERR_KEY) {
+        *err = *why;
+        return -1;
+    }
+    /* A refused object may come from forged blocks shown in front of the camera: the frames
+     * named complete the bundle when rescanned, as a fresh block outranks a cached one. An
+     * untrusted key is the one refusal no rescan changes. */
+    return as_fail(err, why->code, "%s; rescan these %u frames: %s; the frames held are kept in %s",
+                   why->msg, count, r->qr.missing, r->qr.cache);
 }
 
 typedef struct qr_verify {
     as_trust_store ts;
+    uint8_t prefix[AS_FRAME_ID_LEN]; /* the bundle id prefix the frames carry */
     uint64_t sealed;
     size_t siglen;
 } qr_verify;
@@ -256,6 +259,15 @@ static int verify_object(void *ctx, const uint8_t *object, as_error *err)
                        "with 'airseal-recv trust' after checking its fingerprint)",
                        id);
     }
+    /* Another bundle's blocks under this id prefix may verify: they are not this bundle. */
+    as_bundle_comment bc;
+    char hex[2 * AS_FRAME_ID_LEN + 1];
+    as_hex_encode(hex, q->prefix, AS_FRAME_ID_LEN);
+    if (as_bundle_comment_parse(&bc, sig.trusted, err) != 0 ||
+        strncmp(bc.bundle_id, hex, 2 * AS_FRAME_ID_LEN) != 0)
+        return as_fail(err, AS_ERR_SIGNATURE,
+                       "bundle.age: signature verification failed (signed for another bundle "
+                       "than the frames name)");
     uint8_t prehash[AS_MINI_PREHASH_LEN];
     as_mini_prehash ph;
     as_mini_prehash_init(&ph);
@@ -272,6 +284,7 @@ static int verify_object(void *ctx, const uint8_t *object, as_error *err)
 static int rebuild_verified(as_station *st, as_frame_bundle *b, uint32_t *repaired, as_error *err)
 {
     qr_verify q = {.sealed = b->h.sealed_size, .siglen = b->h.sig_size};
+    memcpy(q.prefix, b->h.bundle, AS_FRAME_ID_LEN);
     char *trust = as_station_path(st, AS_STATION_TRUST, err);
     if (trust == NULL || as_trust_load(&q.ts, trust, err) != 0) {
         free(trust);

@@ -172,7 +172,8 @@ static double mono_now(void)
 typedef struct png_src {
     const uint8_t *data;
     size_t len, off;
-    char why[160]; /* libpng's reason for the failure, kept for our one line */
+    char why[160];  /* libpng's reason for the failure, kept for our one line */
+    char warn[160]; /* its first warning: a limit is reported as one before the error */
 } png_src;
 
 static void png_read_cb(png_structp png, png_bytep out, png_size_t n)
@@ -195,8 +196,9 @@ static void png_fail_cb(png_structp png, png_const_charp msg)
 
 static void png_quiet_warning(png_structp png, png_const_charp msg)
 {
-    (void)png;
-    (void)msg;
+    png_src *s = png_get_error_ptr(png);
+    if (s != NULL && s->warn[0] == '\0')
+        snprintf(s->warn, sizeof s->warn, "%s", msg);
 }
 
 /* Sets up the reader: limits first, chunks of no use to a QR scan ignored unread. */
@@ -266,10 +268,10 @@ static int load_png(as_image *img, const uint8_t *data, size_t len, as_error *er
         as_image_free(img);
         if (err != NULL && err->code != AS_OK)
             return -1; /* our own failure, already said */
-        bool limit = strstr(src.why, "limit") != NULL || strstr(src.why, "decode") != NULL;
+        bool limit = strstr(src.why, "decode") != NULL || strstr(src.warn, "limit") != NULL;
+        const char *why = strstr(src.warn, "limit") ? src.warn : src.why[0] ? src.why : "?";
         return as_fail(err, limit ? AS_ERR_LIMIT : AS_ERR_FORMAT, "%s PNG image (%s)",
-                       limit ? "oversized" : "damaged or unsupported",
-                       src.why[0] ? src.why : "no reason given");
+                       limit ? "oversized" : "damaged or unsupported", why);
     }
     png_limits(png);
     png_set_read_fn(png, &src, png_read_cb);
