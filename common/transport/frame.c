@@ -609,6 +609,14 @@ static int decode_view(solver *sv, uint32_t s, size_t v, uint8_t *cw, uint32_t *
     return 0;
 }
 
+static bool stripe_contested(const solver *sv, const stripe_sol *ss)
+{
+    for (uint32_t i = 0; i < ss->count; i++)
+        if (sv->b->pos[sv->refs[ss->first + i].slot].n > 1)
+            return true;
+    return false;
+}
+
 /* Finds stripe s's distinct codewords, one per view at most, ranked by support. */
 static int rank_stripe(solver *sv, uint32_t s, as_error *err)
 {
@@ -640,6 +648,12 @@ static int rank_stripe(solver *sv, uint32_t s, as_error *err)
         ss->support[at] = sup;
         ss->unmatched[at] = unm;
         found[at] = (uint8_t)v;
+        if (v == 0 && sup == ss->count && !stripe_contested(sv, ss)) {
+            /* one block per index, all agreeing: the stripe is settled, and the other views
+             * (each a matrix inversion) would find the same codeword */
+            memset(ss->same_as, 0, sizeof ss->same_as);
+            break;
+        }
     }
     return 0;
 }
