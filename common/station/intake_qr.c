@@ -204,9 +204,9 @@ static int keep_and_fail(as_station *st, as_frame_bundle *b, const as_error *why
     uint32_t count = as_frame_bundle_missing(b, r->qr.missing, sizeof r->qr.missing);
     if (cache_save(st, b, r->qr.cache, sizeof r->qr.cache, err) != 0)
         return -1;
-    /* the whole list, for when the message has to shorten it */
-    /* at most one range per gap between settled indices, of which there are at most twice
-     * as many as held (never the count, which a frame's claimed layout sets) */
+    /* the whole list, for when the message has to shorten it: at most one range per gap
+     * between settled indices, of which there are at most twice as many as held (its size
+     * never follows the count, which a frame's claimed layout sets) */
     size_t cap = ((size_t)b->npos * 2 + 2 * AS_EC_MAX_SHARDS + 2) * 24 + 2;
     char *all = malloc(cap), *mpath = as_path_join(r->qr.cache, "missing.txt", err);
     if (all != NULL && mpath != NULL) {
@@ -222,13 +222,12 @@ static int keep_and_fail(as_station *st, as_frame_bundle *b, const as_error *why
                        "not enough frames: %u more needed; rescan any %u of these %u frames: %s; "
                        "the %u frames held are kept in %s (list in missing.txt there)",
                        need, need, count, r->qr.missing, b->held, r->qr.cache);
-    if (why->code == AS_ERR_KEY) {
+    if (why->code == AS_ERR_KEY) { /* the one refusal no rescan changes */
         *err = *why;
         return -1;
     }
     /* A refused object may come from forged blocks shown in front of the camera: the frames
-     * named complete the bundle when rescanned, as a fresh block outranks a cached one. An
-     * untrusted key is the one refusal no rescan changes. */
+     * named complete the bundle when rescanned, as a fresh block outranks a cached one. */
     return as_fail(err, why->code, "%s; rescan these %u frames: %s; the frames held are kept in %s",
                    why->msg, count, r->qr.missing, r->qr.cache);
 }
