@@ -93,7 +93,7 @@ another bundle's frames under the same 8-byte id|mk_same_prefix|0|${IMPORTED}, [
 200 junk blocks for one frame|mk_many_candidates|1|not enough frames: [0-9]+ more needed; rescan any [0-9]+ of these [0-9]+ frames: 1, $((K / 2 + 1))-$N; the $((K / 2)) frames held are kept in st/scan-cache/[0-9a-f]{16}-[0-9-]+ \(list in missing\.txt there\)$|cache
 one frame claiming 64 MiB in 16-byte blocks|mk_huge_layout|1|not enough frames: 4194304 more needed; rescan any 4194304 of these 5456904 frames: 1-5456904; the 1 frames held are kept in st/scan-cache/[0-9a-f]{16}-67108864-1-16-30 \(list in missing\.txt there\)$|cache
 one frame claiming the most stripes|mk_max_stripes|1|not enough frames: 4194304 more needed; rescan any 4194304 of these 8388609 frames: 1-8388609; the 1 frames held are kept in st/scan-cache/[0-9a-f]{16}-67108864-1-16-100 \(list in missing\.txt there\)$|cache
-a 100000x100000 PNG of 80 bytes|mk_png_huge_dims|1|${UNREAD} \(1 unreadable: in/x\.png: oversized PNG image \(Image width exceeds user limit in IHDR\), 0 without a QR code, 0 other or damaged codes\)$|same
+a 100000x100000 PNG of 69 bytes|mk_png_huge_dims|1|${UNREAD} \(1 unreadable: in/x\.png: oversized PNG image \(Image width exceeds user limit in IHDR\), 0 without a QR code, 0 other or damaged codes\)$|same
 zTXt and iCCP chunks inflating to 320 MiB|mk_png_ztxt_bomb|0|${IMPORTED}, [0-9]+ QR codes: $N new blocks \($K data blocks needed of $N\)\.$|imported
 a 64-megapixel PNG of 65 KiB|mk_png_idat_bomb|1|${UNREAD} \(0 unreadable, 1 without a QR code, 0 other or damaged codes\)$|same
 a 1x1 PNG|mk_png_1x1|1|${UNREAD} \(0 unreadable, 1 without a QR code, 0 other or damaged codes\)$|same
