@@ -148,7 +148,7 @@ static void print_frames(const as_import_result *r)
         printf(", %llu duplicate%s", (unsigned long long)r->qr.duplicates,
                r->qr.duplicates == 1 ? "" : "s");
     if (r->qr.conflicts)
-        printf(", %llu conflicting (dropped)", (unsigned long long)r->qr.conflicts);
+        printf(", %llu conflicting (kept apart)", (unsigned long long)r->qr.conflicts);
     if (r->qr.corrupt)
         printf(", %llu corrupt", (unsigned long long)r->qr.corrupt);
     if (r->qr.other_bundles)
@@ -253,6 +253,8 @@ int cmd_import(int argc, char **argv)
     char *const *sources = argv + optind + 1;
     size_t nsources = (size_t)(argc - optind - 1);
     bool qr = camera != NULL || sources_are_frames(sources, nsources);
+    /* as_import_qr locks the station itself, once the frames are read */
+    int lock = qr ? 0 : as_station_lock(&st, &err);
     bool tty = as_cli_stderr_is_tty();
     /* The station module takes the station lock itself, after reading the sources. */
     int rc = qr ? as_import_qr(&st, sources, nsources, camera, tty, r, &err)

@@ -47,9 +47,11 @@ static int plan_counts(as_ec_layout *l, as_error *err)
     if (kmax + m_for(kmax, l->pct) > AS_EC_MAX_SHARDS)
         return as_fail(err, AS_ERR_FORMAT, "redundancy %u%% is too high", l->pct);
     l->stripes = (l->k_total + kmax - 1) / kmax;
-    uint64_t m = 0;
-    for (uint32_t s = 0; s < l->stripes; s++)
-        m += as_ec_stripe_m(l, s);
+    /* k_s takes two values: k_lo + 1 for the first K mod S stripes, k_lo for the rest; counted
+     * in constant time, as a frame's claimed layout is planned for every frame read. */
+    uint32_t k_lo = l->k_total / l->stripes, n_hi = l->k_total % l->stripes;
+    uint64_t m = (uint64_t)n_hi * m_for(k_lo + 1, l->pct) +
+                 (uint64_t)(l->stripes - n_hi) * m_for(k_lo, l->pct);
     if (m > AS_EC_MAX_BLOCKS)
         return as_fail(err, AS_ERR_LIMIT, "more than %u parity blocks", AS_EC_MAX_BLOCKS);
     l->m_total = (uint32_t)m;
@@ -86,25 +88,31 @@ uint32_t as_ec_data_index(const as_ec_layout *l, uint32_t s, uint32_t r)
     return r * l->stripes + s;
 }
 
+/*
+ * How many stripes (the first ones) have more parity rows than the last stripe. m_s takes at
+ * most two values: stripes 0 .. K mod S - 1 hold one more data block, which may or may not
+ * give them one more parity block. Constant time: callers map every block of a layout.
+ */
+static uint32_t stripes_with_more_parity(const as_ec_layout *l)
+{
+    uint32_t n_hi = l->k_total % l->stripes;
+    if (n_hi == 0 || as_ec_stripe_m(l, 0) == as_ec_stripe_m(l, l->stripes - 1))
+        return l->stripes;
+    return n_hi;
+}
+
 uint32_t as_ec_parity_index(const as_ec_layout *l, uint32_t s, uint32_t j)
 {
-    /* m_s takes at most two values, m_hi for the stripes with one more data block. */
-    uint32_t m_hi = as_ec_stripe_m(l, 0), m_lo = as_ec_stripe_m(l, l->stripes - 1);
-    uint32_t n_hi = 0;
-    while (n_hi < l->stripes && as_ec_stripe_m(l, n_hi) == m_hi)
-        n_hi++;
+    uint32_t m_lo = as_ec_stripe_m(l, l->stripes - 1), n_hi = stripes_with_more_parity(l);
     /* rows below j: m_lo full rows of S, then (j - m_lo) rows of only the n_hi stripes */
     uint32_t before = j <= m_lo ? j * l->stripes : m_lo * l->stripes + (j - m_lo) * n_hi;
-    (void)m_hi;
     return before + s;
 }
 
 void as_ec_parity_coords(const as_ec_layout *l, uint32_t p, uint32_t *s, uint32_t *j)
 {
     uint32_t m_lo = as_ec_stripe_m(l, l->stripes - 1);
-    uint32_t n_hi = 0;
-    while (n_hi < l->stripes && as_ec_stripe_m(l, n_hi) > m_lo)
-        n_hi++;
+    uint32_t n_hi = stripes_with_more_parity(l);
     uint32_t full = m_lo * l->stripes;
     if (p < full) {
         *j = p / l->stripes;

@@ -14,8 +14,16 @@
 #include "../core/error.h"
 #include "../core/io.h"
 
+/* Budgets for one image from outside, all checked before the work they bound: sides and
+ * pixels from the header before any allocation; decoding time as rows and scans arrive; the
+ * scans of a progressive JPEG (each one a pass over the whole image; encoders write about 10). */
 #define AS_IMAGE_MAX_SIDE 16384
 #define AS_IMAGE_MAX_PIXELS (64u << 20)
+#define AS_IMAGE_DECODE_SECONDS 3
+#define AS_JPEG_MAX_SCANS 100
+/* Pixels zbar is given at most: a larger image is shrunk first (a 600 dpi A4 scan, 35 M, to
+ * a third: its modules stay 6 pixels wide; a 12 M phone photo to half). */
+#define AS_IMAGE_SCAN_PIXELS (4u << 20)
 
 typedef enum {
     AS_ECC_L = 0,
@@ -75,7 +83,18 @@ int as_image_otsu_level(const as_image *img);
  */
 void as_image_threshold(const as_image *in, as_image *out, int level);
 
-/* Loads a PNG or JPEG file (by its magic bytes) as grayscale. */
+/*
+ * Shrinks img in place by the smallest whole factor that brings it within max_pixels, each
+ * output pixel the mean of its factor x factor block. Returns 0 (also when nothing was to be
+ * done) or -1 out of memory (img unchanged).
+ */
+int as_image_shrink(as_image *img, uint64_t max_pixels);
+
+/*
+ * Loads a PNG or JPEG file (by its magic bytes) as grayscale, within the budgets above; the
+ * libraries' own messages are never printed: a failure is one line in err (AS_ERR_FORMAT for
+ * a damaged or unsupported image, AS_ERR_LIMIT over a budget).
+ */
 int as_image_load(as_image *img, const char *path, as_error *err);
 int as_image_load_mem(as_image *img, const uint8_t *data, size_t len, as_error *err);
 void as_image_free(as_image *img);

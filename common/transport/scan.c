@@ -21,13 +21,15 @@
 
 bool as_scan_is_image(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    /* through the one opener that refuses FIFOs, sockets, devices and links before open(2) */
+    as_error e = {0};
+    uint64_t size;
+    int fd = as_file_open_read(path, AS_FILE_NOFOLLOW, &size, &e);
     if (fd < 0)
         return false;
-    struct stat st;
     uint8_t head[8];
     bool image =
-        fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read(fd, head, 8) == 8 &&
+        size >= 8 && read(fd, head, 8) == 8 &&
         (memcmp(head, "\x89PNG\r\n\x1a\n", 8) == 0 || memcmp(head, "\xff\xd8\xff", 3) == 0);
     close(fd);
     return image;
@@ -178,6 +180,11 @@ static void *scan_worker(void *arg)
         as_error le = {0};
         symbol_ctx sc = {.job = job};
         int loaded = as_image_load(&img, job->paths[i], &le) == 0;
+        /* zbar's time grows with the pixels: a huge image is shrunk to the scan budget */
+        if (loaded && as_image_shrink(&img, AS_IMAGE_SCAN_PIXELS) != 0) {
+            as_image_free(&img);
+            loaded = 0;
+        }
         if (loaded) {
             /* A pristine frame is decoded from an exact 2-pixel-per-module copy; anything
              * else gets a quick pass at every second line, then every line. */
@@ -198,8 +205,9 @@ static void *scan_worker(void *arg)
         }
         pthread_mutex_lock(&job->lock);
         job->stats->images++;
-        if (!loaded)
-            job->stats->unreadable++;
+        if (!loaded && job->stats->unreadable++ == 0)
+            snprintf(job->stats->first_unreadable, sizeof job->stats->first_unreadable, "%s",
+                     le.msg);
         else if (sc.symbols == 0)
             job->stats->no_code++;
         job->done++;

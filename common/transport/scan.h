@@ -19,10 +19,11 @@
 #define AS_SCAN_MAX_IMAGES 200000
 
 typedef struct as_scan_stats {
-    uint64_t images;     /* images read */
-    uint64_t unreadable; /* not a PNG/JPEG we could load */
-    uint64_t no_code;    /* images where no QR code was found */
-    uint64_t symbols;    /* QR codes decoded */
+    uint64_t images;                         /* images read */
+    uint64_t unreadable;                     /* not a PNG/JPEG we could load */
+    uint64_t no_code;                        /* images where no QR code was found */
+    uint64_t symbols;                        /* QR codes decoded */
+    char first_unreadable[AS_ERROR_MSG_MAX]; /* why the first unreadable image was refused */
 } as_scan_stats;
 
 /* True if path is a regular file starting with PNG or JPEG magic bytes (links not followed). */

@@ -101,6 +101,33 @@ open(os.path.join(out, "all"), "wb").write(pack(raw))
 open(os.path.join(out, "reversed"), "wb").write(pack(raw[::-1]))
 PY
 
+# the collector under attack: junk with genuine headers for every frame, read from the cache
+# (top bit of the length) before the genuine frames; a forged block where one is missing
+python3 - "$C/fuzz_frame/all" "$C/fuzz_frame" <<'PY'
+import os, struct, sys, zlib
+data, out = open(sys.argv[1], "rb").read(), sys.argv[2]
+frames, at = [], 0
+while at < len(data):
+    n = int.from_bytes(data[at:at + 2], "big"); frames.append(data[at + 2:at + 2 + n]); at += 2 + n
+def junk(f, seed):
+    g = bytearray(f[:41]) + bytes((seed * 7 + i) & 0xff for i in range(len(f) - 41))
+    g[37:41] = struct.pack(">I", zlib.crc32(bytes(g[:37]) + bytes(g[41:])) & 0xffffffff)
+    return bytes(g)
+pack = lambda rs, flag=0: b"".join((len(r) | flag).to_bytes(2, "big") + r for r in rs)
+j = [junk(f, i) for i, f in enumerate(frames)]
+open(os.path.join(out, "junk-cached-then-genuine"), "wb").write(pack(j, 0x8000) + pack(frames))
+open(os.path.join(out, "junk-first"), "wb").write(pack(j) + pack(frames))
+open(os.path.join(out, "lone-forgery"), "wb").write(pack(frames[1:] + j[:1]))
+PY
+
+# images: a frame PNG, the same as baseline and progressive JPEG, a tiny PNG
+seed fuzz_image fr/frame-00001.png frame-png
+convert fr/frame-00001.png -resize 50% -quality 60 f.jpg && seed fuzz_image f.jpg frame-jpeg
+convert fr/frame-00001.png -resize 25% -interlace JPEG f-p.jpg && seed fuzz_image f-p.jpg frame-progressive
+convert -size 1x1 xc:white -define png:color-type=6 t.png && seed fuzz_image t.png rgba-1x1
+convert fr/frame-00001.png -resize 40% -interlace PNG i.png && seed fuzz_image i.png frame-interlaced
+python3 "$ROOT/tests/hostile/craft-frames.py" png-huge-dims - "$C/fuzz_image/huge-dims"
+
 # USB metadata, receipt, custody log, trust store
 head -c 512 parts/bundle.age.part001 > part && seed fuzz_usb_meta part part-header
 head -c 512 parts/bundle.parity.part001 > ppart && seed fuzz_usb_meta ppart parity-header

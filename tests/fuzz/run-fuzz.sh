@@ -23,7 +23,10 @@ for f in "$BUILD"/fuzzers/fuzz_*; do
     extra=()
     [ -d "$HERE/regressions/$name" ] && extra+=("$HERE/regressions/$name")
     log=$BUILD/$name.log
-    "$f" $limit -print_final_stats=1 -rss_limit_mb=2560 -timeout=20 -max_len=262144 \
+    # the untrusted-work budgets: an image or a frame sequence answered within 10 s and 1 GiB
+    rss=2560 timeout=20
+    case $name in fuzz_image | fuzz_frame) rss=1024 timeout=10 ;; esac
+    "$f" $limit -print_final_stats=1 -rss_limit_mb=$rss -timeout=$timeout -max_len=262144 \
         -artifact_prefix="$crashes/" "$work" "$HERE/corpus/$name" "${extra[@]}" > "$log" 2>&1
     rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -4,7 +4,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -184,14 +186,16 @@ static void conflicts_and_missing(void **state)
     /* only the first half of the frames */
     for (uint32_t i = 0; i < f->n / 2; i++)
         as_frame_set_add(&s, f->frames + i * f->flen, f->flen);
-    /* a different block for index 0, with a valid CRC: both are dropped */
+    /* a different block for index 0, with a valid CRC: both are kept, apart */
     memcpy(fr, f->frames, f->flen);
     fr[AS_FRAME_HEADER] ^= 1;
     recrc(fr, f->flen);
     assert_int_equal(as_frame_set_add(&s, fr, f->flen), AS_FRAME_CONFLICT);
-    assert_int_equal(as_frame_set_add(&s, f->frames, f->flen), AS_FRAME_CONFLICT);
+    assert_int_equal(as_frame_set_add(&s, f->frames, f->flen), AS_FRAME_DUPLICATE);
     as_frame_bundle *b = as_frame_set_main(&s, NULL);
-    assert_int_equal(b->state[0], 2);
+    assert_int_equal(b->pos[0].index, 0);
+    assert_int_equal(b->pos[0].n, 2);
+    assert_int_equal(b->contested, 1);
     uint32_t need = as_frame_bundle_needed(b);
     assert_true(need > 0);
     char list[4096];
@@ -219,6 +223,228 @@ static void conflicts_and_missing(void **state)
     as_frame_set_free(&s);
 }
 
+/* ---- bounded work whatever a frame claims; conflicting blocks kept apart ---- */
+
+/* An encoder over a pseudo-random object of `size` bytes (signature 100 bytes). */
+static uint8_t *make_object(as_frame_encoder *e, size_t size, uint32_t block, uint32_t seed)
+{
+    uint8_t *obj = malloc(size + 100);
+    as_error err = {0};
+    fill(obj, size + 100, seed);
+    assert_int_equal(
+        as_frame_encoder_init(e, bundle_id, obj, size, obj + size, 100, block, 30, &err), 0);
+    return obj;
+}
+
+static void add_frame(as_frame_set *s, const as_frame_encoder *e, uint32_t i)
+{
+    uint8_t fr[AS_FRAME_HEADER + AS_FRAME_MAX_BLOCK];
+    as_frame_encoder_frame(e, i, fr);
+    (void)as_frame_set_add(s, fr, AS_FRAME_HEADER + e->l.block);
+}
+
+/* A frame with valid CRC and a random block for index i of e's bundle. */
+static void add_junk(as_frame_set *s, const as_frame_encoder *e, uint32_t i, uint32_t seed)
+{
+    uint8_t fr[AS_FRAME_HEADER + AS_FRAME_MAX_BLOCK];
+    as_frame_encoder_frame(e, i, fr);
+    fill(fr + AS_FRAME_HEADER, e->l.block, seed);
+    recrc(fr, AS_FRAME_HEADER + e->l.block);
+    assert_int_equal(as_frame_set_add(s, fr, AS_FRAME_HEADER + e->l.block), AS_FRAME_CONFLICT);
+}
+
+typedef struct want_object {
+    const uint8_t *obj;
+    size_t len;
+    unsigned calls;
+} want_object;
+
+/* Stands for the signature check: accepts only the genuine object. */
+static int accept_genuine(void *ctx, const uint8_t *object, as_error *err)
+{
+    want_object *w = ctx;
+    w->calls++;
+    if (memcmp(object, w->obj, w->len) != 0)
+        return as_fail(err, AS_ERR_SIGNATURE, "signature verification failed");
+    return 0;
+}
+
+/* One tiny frame claiming a 64 MiB bundle in 16-byte blocks (about 4.2 million blocks):
+ * adding it, counting what is needed and naming the missing frames cost nothing of that. */
+static void huge_claim_is_cheap(void **state)
+{
+    (void)state;
+    uint8_t fr[AS_FRAME_HEADER + 16] = {0};
+    as_frame_header h = {
+        .sealed_size = AS_FRAME_MAX_OBJECT, .sig_size = 1, .block = 16, .pct = 100};
+    as_ec_layout l;
+    as_frame_layout(&h, &l);
+    h.k = l.k_total;
+    h.m = l.m_total;
+    h.index = l.k_total + l.m_total - 1; /* the last parity block: the deepest parity row */
+    memcpy(h.bundle, bundle_id, AS_FRAME_ID_LEN);
+    as_frame_format(fr, &h, fr + AS_FRAME_HEADER);
+    as_frame_set s;
+    as_frame_set_init(&s);
+    clock_t t0 = clock();
+    assert_int_equal(as_frame_set_add(&s, fr, sizeof fr), AS_FRAME_ADDED);
+    as_frame_bundle *b = as_frame_set_main(&s, NULL);
+    assert_int_equal(as_frame_bundle_needed(b), l.k_total - 1);
+    char list[128];
+    uint32_t n = l.k_total + l.m_total;
+    assert_int_equal(as_frame_bundle_missing(b, list, sizeof list), n - 1);
+    char want[64];
+    snprintf(want, sizeof want, "1-%u", n - 1);
+    assert_string_equal(list, want);
+    uint32_t repaired;
+    as_error err = {0};
+    assert_int_equal(as_frame_bundle_rebuild(b, &repaired, &err), -1);
+    assert_int_equal(err.code, AS_ERR_INCOMPLETE);
+    /* about 33000 stripes: the parity index of each is found in constant time */
+    for (uint32_t st = 0; st < l.stripes; st++) {
+        uint32_t ps, pj;
+        as_ec_parity_coords(&l, as_ec_parity_index(&l, st, 0), &ps, &pj);
+        assert_int_equal(ps, st);
+    }
+    assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 1.0);
+    as_frame_set_free(&s);
+}
+
+/* Junk blocks with genuine headers for EVERY index, read before the genuine ones, over three
+ * stripes: the genuine object is found among the combinations, and the signature-like check
+ * is called a bounded number of times. */
+static void junk_everywhere_first(void **state)
+{
+    (void)state;
+    as_frame_encoder e;
+    uint8_t *obj = make_object(&e, 9000, 16, 7);
+    uint32_t n = e.l.k_total + e.l.m_total;
+    assert_true(e.l.stripes >= 3);
+    as_frame_set s;
+    as_frame_set_init(&s);
+    uint8_t fr[AS_FRAME_HEADER + 16];
+    for (uint32_t i = 0; i < n; i++) {
+        as_frame_encoder_frame(&e, i, fr);
+        fill(fr + AS_FRAME_HEADER, 16, 1000 + i);
+        recrc(fr, sizeof fr);
+        assert_int_equal(as_frame_set_add(&s, fr, sizeof fr), AS_FRAME_ADDED);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        add_frame(&s, &e, i);
+    as_frame_bundle *b = as_frame_set_main(&s, NULL);
+    assert_int_equal(b->contested, n);
+    want_object w = {obj, 9100, 0};
+    uint32_t repaired;
+    as_error err = {0};
+    assert_int_equal(as_frame_bundle_solve(b, accept_genuine, &w, &repaired, &err), 0);
+    assert_memory_equal(b->blocks, obj, 9100);
+    assert_true(w.calls <= AS_FRAME_MAX_ATTEMPTS);
+    as_frame_set_free(&s);
+    as_frame_encoder_free(&e);
+    free(obj);
+}
+
+/* A forged stripe that is a consistent codeword of the real code (only the signature can
+ * tell), read first, then every genuine frame: the combinations reach the genuine object. */
+static void consistent_forged_stripe(void **state)
+{
+    (void)state;
+    as_frame_encoder e, fake;
+    uint8_t *obj = make_object(&e, 9000, 16, 7);
+    uint8_t *forged = malloc(9100);
+    memcpy(forged, obj, 9100);
+    for (uint32_t r = 0; r < as_ec_stripe_k(&e.l, 1); r++)
+        forged[as_ec_data_index(&e.l, 1, r) * 16] ^= 0x5a; /* stripe 1 only */
+    as_error err = {0};
+    assert_int_equal(
+        as_frame_encoder_init(&fake, bundle_id, forged, 9000, forged + 9000, 100, 16, 30, &err), 0);
+    as_frame_set s;
+    as_frame_set_init(&s);
+    uint32_t n = e.l.k_total + e.l.m_total;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t st, row;
+        if (i < e.l.k_total)
+            st = i % e.l.stripes;
+        else
+            as_ec_parity_coords(&e.l, i - e.l.k_total, &st, &row);
+        if (st == 1)
+            add_frame(&s, &fake, i);
+    }
+    for (uint32_t i = 0; i < n; i++)
+        add_frame(&s, &e, i);
+    as_frame_bundle *b = as_frame_set_main(&s, NULL);
+    want_object w = {obj, 9100, 0};
+    uint32_t repaired;
+    assert_int_equal(as_frame_bundle_solve(b, accept_genuine, &w, &repaired, &err), 0);
+    assert_memory_equal(b->blocks, obj, 9100);
+    assert_true(w.calls >= 2 && w.calls <= AS_FRAME_MAX_ATTEMPTS);
+    as_frame_set_free(&s);
+    as_frame_encoder_free(&e);
+    as_frame_encoder_free(&fake);
+    free(forged);
+    free(obj);
+}
+
+/* Junk at an index whose genuine frame was never read, and junk read in the cache: parity
+ * outvotes the first, a fresh block outranks the second; with every frame junk-contested and
+ * nothing fresh, the rebuild fails and names the contested frames; rescanning them (fresh,
+ * the rest from the cache) completes it. */
+static void cache_poisoning_and_rescan(void **state)
+{
+    (void)state;
+    as_frame_encoder e;
+    uint8_t *obj = make_object(&e, 9000, 16, 9);
+    uint32_t n = e.l.k_total + e.l.m_total;
+    want_object w = {obj, 9100, 0};
+    uint32_t repaired;
+    as_error err = {0};
+    /* a lone junk block where the genuine one is missing */
+    as_frame_set s;
+    as_frame_set_init(&s);
+    uint8_t fr[AS_FRAME_HEADER + 16];
+    for (uint32_t i = 1; i < n; i++)
+        add_frame(&s, &e, i);
+    as_frame_encoder_frame(&e, 0, fr);
+    fill(fr + AS_FRAME_HEADER, 16, 77);
+    recrc(fr, sizeof fr);
+    assert_int_equal(as_frame_set_add(&s, fr, sizeof fr), AS_FRAME_ADDED);
+    assert_int_equal(
+        as_frame_bundle_solve(as_frame_set_main(&s, NULL), accept_genuine, &w, &repaired, &err), 0);
+    as_frame_set_free(&s);
+    /* the cache holds junk and genuine for every index, in an order no view untangles:
+     * junk first for even indices, genuine first for odd ones */
+    as_frame_set_init(&s);
+    s.cached = true;
+    for (uint32_t i = 0; i < n; i++) {
+        if (i % 2)
+            add_frame(&s, &e, i);
+        as_frame_encoder_frame(&e, i, fr);
+        fill(fr + AS_FRAME_HEADER, 16, 5000 + i);
+        recrc(fr, sizeof fr);
+        (void)as_frame_set_add(&s, fr, sizeof fr);
+        if (i % 2 == 0)
+            add_frame(&s, &e, i);
+    }
+    /* hundreds of junk blocks for index 3: the candidates stay bounded */
+    for (uint32_t j = 0; j < 300; j++)
+        add_junk(&s, &e, 3, 90000 + j);
+    as_frame_bundle *b = as_frame_set_main(&s, NULL);
+    assert_int_equal(b->pos[3].n, AS_FRAME_MAX_CANDIDATES);
+    assert_int_equal(as_frame_bundle_solve(b, accept_genuine, &w, &repaired, &err), -1);
+    char list[256];
+    assert_int_equal(as_frame_bundle_missing(b, list, sizeof list), n);
+    /* the rescan: every named frame read fresh */
+    s.cached = false;
+    for (uint32_t i = 0; i < n; i++)
+        add_frame(&s, &e, i);
+    as_error_clear(&err);
+    assert_int_equal(as_frame_bundle_solve(b, accept_genuine, &w, &repaired, &err), 0);
+    assert_memory_equal(b->blocks, obj, 9100);
+    as_frame_set_free(&s);
+    as_frame_encoder_free(&e);
+    free(obj);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +454,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(hostile_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(collect_and_rebuild, setup, teardown),
         cmocka_unit_test_setup_teardown(conflicts_and_missing, setup, teardown),
+        cmocka_unit_test(huge_claim_is_cheap),
+        cmocka_unit_test(junk_everywhere_first),
+        cmocka_unit_test(consistent_forged_stripe),
+        cmocka_unit_test(cache_poisoning_and_rescan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
