@@ -253,8 +253,6 @@ int cmd_import(int argc, char **argv)
     char *const *sources = argv + optind + 1;
     size_t nsources = (size_t)(argc - optind - 1);
     bool qr = camera != NULL || sources_are_frames(sources, nsources);
-    /* as_import_qr locks the station itself, once the frames are read */
-    int lock = qr ? 0 : as_station_lock(&st, &err);
     bool tty = as_cli_stderr_is_tty();
     /* The station module takes the station lock itself, after reading the sources. */
     int rc = qr ? as_import_qr(&st, sources, nsources, camera, tty, r, &err)

@@ -13,6 +13,7 @@
 #include "../crypto/minisign.h"
 #include "../crypto/sha256.h"
 #include "intake.h"
+#include "station_lock.h"
 
 /* STATION/scan-cache/<first 8 bytes of the bundle id, hex>-<sealed size>-<signature size> */
 static char *cache_dir(const as_station *st, const as_frame_bundle *b, bool create, as_error *err)
@@ -370,7 +371,7 @@ int as_import_qr(as_station *st, char *const *sources, size_t n, const char *cam
     }
     /* Only now, with every frame read, is the station locked (a caller that already holds
      * the lock keeps it). */
-    bool locked_here = !st->locked;
+    bool locked_here = !as_station_locked(st);
     if (locked_here && as_station_lock(st, err) != 0)
         goto out;
     rc = import_locked(st, &set, progress, r, err);
