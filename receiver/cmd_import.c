@@ -33,7 +33,8 @@ static const char help[] =
     "  -h, --help               this help\n"
     "\n"
     "Exit status: 0 imported (or already there), 1 rejected (the reason is printed),\n"
-    "2 usage error, 3 system error (disk full, I/O).\n";
+    "2 usage error, 3 system error (disk full, I/O), 4 station busy (another airseal-recv\n"
+    "holds it; nothing was done: run the same command again).\n";
 
 enum {
     OPT_CAMERA = AS_OPT_FIRST_VERB_OPTION
