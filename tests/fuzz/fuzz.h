@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "common/core/error.h"
+#include "common/core/io.h"
+#include "common/crypto/age.h"
 #include "common/core/secret.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,6 +49,26 @@ static inline char *fuzz_text(const uint8_t *data, size_t size)
     memcpy(s, data, size);
     s[size] = '\0';
     return s;
+}
+
+/* Decrypts data (binary or armored) with keys to the end, discarding the plaintext: every
+ * failure, at the header or in the payload, must be one clean line. */
+static inline void fuzz_decrypt_all(const uint8_t *data, size_t size, const as_age_keyring *keys)
+{
+    as_error e = {0};
+    as_mem_reader src;
+    as_mem_reader_init(&src, data, size);
+    as_age_decryptor *d = as_age_decrypt_open(&src.base, keys, AS_AGE_ARMOR_AUTO, &e);
+    if (d == NULL) {
+        fuzz_check_error(-1, &e);
+        return;
+    }
+    uint8_t buf[16384];
+    ssize_t n;
+    while ((n = as_read(as_age_decryptor_reader(d), buf, sizeof buf, &e)) > 0)
+        ;
+    fuzz_check_error(n < 0 ? -1 : 0, &e);
+    as_age_decryptor_free(d);
 }
 
 #endif

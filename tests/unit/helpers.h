@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "common/core/bytes.h"
+#include "common/core/file.h"
 #include "common/core/io.h"
 #include "common/core/secret.h"
 #include "common/crypto/age.h"
@@ -80,6 +81,46 @@ static inline int crypto_setup(void **state)
     (void)state;
     as_error err = {0};
     return as_crypto_init(&err);
+}
+
+/* The text of $AIRSEAL_VECTORS/rel (tests/vectors when unset), NUL-terminated; free it. */
+static inline char *vector_text(const char *rel)
+{
+    const char *dir = getenv("AIRSEAL_VECTORS");
+    char path[4096];
+    uint8_t *data;
+    size_t len;
+    as_error err = {0};
+    int n = snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/vectors", rel);
+    assert_true(n > 0 && (size_t)n < sizeof path);
+    assert_int_equal(as_file_read_all(path, 1 << 20, &data, &len, &err), 0);
+    char *t = malloc(len + 1);
+    assert_non_null(t);
+    memcpy(t, data, len);
+    t[len] = '\0';
+    free(data);
+    return t;
+}
+
+/* The hex value of the n-th (0-based) line "name = HEX" of a vector file's text, into out
+ * (exactly len bytes). Returns 0, or -1 when there is no such line or it is not len bytes. */
+static inline int vector_kv(const char *text, const char *name, unsigned n, uint8_t *out,
+                            size_t len)
+{
+    size_t nl = strlen(name);
+    for (const char *p = text; p != NULL && *p != '\0';) {
+        const char *end = strchr(p, '\n');
+        size_t ll = end ? (size_t)(end - p) : strlen(p);
+        if (ll > nl + 3 && memcmp(p, name, nl) == 0 && memcmp(p + nl, " = ", 3) == 0 && n-- == 0) {
+            size_t got = 0;
+            return sodium_hex2bin(out, len, p + nl + 3, ll - nl - 3, NULL, &got, NULL) == 0 &&
+                           got == len
+                       ? 0
+                       : -1;
+        }
+        p = end ? end + 1 : NULL;
+    }
+    return -1;
 }
 
 #endif

@@ -33,40 +33,6 @@ static const char *vec_path(const char *name)
     return path;
 }
 
-/* The hex value of the n-th (0-based) line "name = HEX" of a vector file, into out (exactly
- * len bytes). Returns 0, or -1 when there is no such line. */
-static int kv_get(const char *text, const char *name, unsigned n, uint8_t *out, size_t len)
-{
-    size_t nl = strlen(name);
-    for (const char *p = text; p != NULL && *p != '\0';) {
-        const char *end = strchr(p, '\n');
-        size_t ll = end ? (size_t)(end - p) : strlen(p);
-        if (ll > nl + 3 && memcmp(p, name, nl) == 0 && memcmp(p + nl, " = ", 3) == 0 && n-- == 0) {
-            size_t got = 0;
-            if (sodium_hex2bin(out, len, p + nl + 3, ll - nl - 3, NULL, &got, NULL) != 0 ||
-                got != len)
-                return -1;
-            return 0;
-        }
-        p = end ? end + 1 : NULL;
-    }
-    return -1;
-}
-
-static char *load_text(const char *name)
-{
-    uint8_t *data;
-    size_t len;
-    as_error err = {0};
-    assert_int_equal(as_file_read_all(vec_path(name), 1 << 20, &data, &len, &err), 0);
-    char *t = malloc(len + 1);
-    assert_non_null(t);
-    memcpy(t, data, len);
-    t[len] = '\0';
-    free(data);
-    return t;
-}
-
 typedef struct kat {
     uint8_t seed[64], ek[EK], dk[DK], m[32], ct[CT], k[32];
 } kat;
@@ -79,16 +45,16 @@ static int check_kat(const char *text, unsigned n)
     uint8_t *ek = malloc(EK), *dk = malloc(DK), *ct = malloc(CT), k[32], k2[32];
     as_error err = {0};
     assert_true(v && ek && dk && ct);
-    if (kv_get(text, "d", n, v->seed, 32) != 0) {
+    if (vector_kv(text, "d", n, v->seed, 32) != 0) {
         free(v), free(ek), free(dk), free(ct);
         return -1;
     }
-    assert_int_equal(kv_get(text, "z", n, v->seed + 32, 32), 0);
-    assert_int_equal(kv_get(text, "ek", n, v->ek, EK), 0);
-    assert_int_equal(kv_get(text, "dk", n, v->dk, DK), 0);
-    assert_int_equal(kv_get(text, "m", n, v->m, 32), 0);
-    assert_int_equal(kv_get(text, "K", n, v->k, 32), 0);
-    assert_true(kv_get(text, "c", n, v->ct, CT) == 0);
+    assert_int_equal(vector_kv(text, "z", n, v->seed + 32, 32), 0);
+    assert_int_equal(vector_kv(text, "ek", n, v->ek, EK), 0);
+    assert_int_equal(vector_kv(text, "dk", n, v->dk, DK), 0);
+    assert_int_equal(vector_kv(text, "m", n, v->m, 32), 0);
+    assert_int_equal(vector_kv(text, "K", n, v->k, 32), 0);
+    assert_true(vector_kv(text, "c", n, v->ct, CT) == 0);
     assert_int_equal(as_mlkem768_keygen_draft(ek, dk, v->seed, &err), 0);
     assert_memory_equal(ek, v->ek, EK);
     assert_memory_equal(dk, v->dk, DK);
@@ -104,7 +70,7 @@ static int check_kat(const char *text, unsigned n)
 static void intermediate_values(void **state)
 {
     (void)state;
-    char *t = load_text("intermediate-768.txt");
+    char *t = vector_text("mlkem/intermediate-768.txt");
     assert_int_equal(check_kat(t, 0), 0);
     free(t);
 }
@@ -112,7 +78,7 @@ static void intermediate_values(void **state)
 static void unlucky_sampling(void **state)
 {
     (void)state;
-    char *t = load_text("unlucky-768.txt");
+    char *t = vector_text("mlkem/unlucky-768.txt");
     unsigned n = 0;
     while (check_kat(t, n) == 0)
         n++;
@@ -124,13 +90,13 @@ static void unlucky_sampling(void **state)
 static void strcmp_vectors(void **state)
 {
     (void)state;
-    char *t = load_text("strcmp-768.txt");
+    char *t = vector_text("mlkem/strcmp-768.txt");
     uint8_t *dk = malloc(DK), *ct = malloc(CT), want[32], k[32];
     as_error err = {0};
     unsigned n = 0;
-    for (; kv_get(t, "dk", n, dk, DK) == 0; n++) {
-        assert_int_equal(kv_get(t, "c", n, ct, CT), 0);
-        assert_int_equal(kv_get(t, "K", n, want, 32), 0);
+    for (; vector_kv(t, "dk", n, dk, DK) == 0; n++) {
+        assert_int_equal(vector_kv(t, "c", n, ct, CT), 0);
+        assert_int_equal(vector_kv(t, "K", n, want, 32), 0);
         assert_int_equal(as_mlkem768_decaps(k, dk, ct, &err), 0);
         assert_memory_equal(k, want, 32);
     }

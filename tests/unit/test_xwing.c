@@ -17,42 +17,6 @@
 
 static const char age_info[] = "age-encryption.org/mlkem768x25519";
 
-static char *load_text(const char *rel)
-{
-    const char *dir = getenv("AIRSEAL_VECTORS");
-    char path[4096];
-    uint8_t *data;
-    size_t len;
-    as_error err = {0};
-    snprintf(path, sizeof path, "%s/%s", dir ? dir : "tests/vectors", rel);
-    assert_int_equal(as_file_read_all(path, 1 << 20, &data, &len, &err), 0);
-    char *t = malloc(len + 1);
-    assert_non_null(t);
-    memcpy(t, data, len);
-    t[len] = '\0';
-    free(data);
-    return t;
-}
-
-/* The hex value of the n-th line "name = HEX", exactly len bytes. Returns 0 or -1. */
-static int kv_get(const char *text, const char *name, unsigned n, uint8_t *out, size_t len)
-{
-    size_t nl = strlen(name);
-    for (const char *p = text; p != NULL && *p != '\0';) {
-        const char *end = strchr(p, '\n');
-        size_t ll = end ? (size_t)(end - p) : strlen(p);
-        if (ll > nl + 3 && memcmp(p, name, nl) == 0 && memcmp(p + nl, " = ", 3) == 0 && n-- == 0) {
-            size_t got = 0;
-            return sodium_hex2bin(out, len, p + nl + 3, ll - nl - 3, NULL, &got, NULL) == 0 &&
-                           got == len
-                       ? 0
-                       : -1;
-        }
-        p = end ? end + 1 : NULL;
-    }
-    return -1;
-}
-
 typedef struct xvec {
     uint8_t sk[AS_XWING_SK_LEN], pk[AS_XWING_PK_LEN], eseed[AS_XWING_ESEED_LEN];
     uint8_t ct[AS_XWING_CT_LEN], ss[AS_XWING_SS_LEN];
@@ -61,17 +25,17 @@ typedef struct xvec {
 static void xwing_draft_vectors(void **state)
 {
     (void)state;
-    char *t = load_text("xwing/draft-08.txt");
+    char *t = vector_text("xwing/draft-08.txt");
     xvec *v = malloc(sizeof *v);
     uint8_t *pk = malloc(AS_XWING_PK_LEN), *ct = malloc(AS_XWING_CT_LEN), ss[32];
     as_error err = {0};
     unsigned n = 0;
     assert_true(v && pk && ct);
-    for (; kv_get(t, "sk", n, v->sk, sizeof v->sk) == 0; n++) {
-        assert_int_equal(kv_get(t, "pk", n, v->pk, sizeof v->pk), 0);
-        assert_int_equal(kv_get(t, "eseed", n, v->eseed, sizeof v->eseed), 0);
-        assert_int_equal(kv_get(t, "ct", n, v->ct, sizeof v->ct), 0);
-        assert_int_equal(kv_get(t, "ss", n, v->ss, sizeof v->ss), 0);
+    for (; vector_kv(t, "sk", n, v->sk, sizeof v->sk) == 0; n++) {
+        assert_int_equal(vector_kv(t, "pk", n, v->pk, sizeof v->pk), 0);
+        assert_int_equal(vector_kv(t, "eseed", n, v->eseed, sizeof v->eseed), 0);
+        assert_int_equal(vector_kv(t, "ct", n, v->ct, sizeof v->ct), 0);
+        assert_int_equal(vector_kv(t, "ss", n, v->ss, sizeof v->ss), 0);
         assert_int_equal(as_xwing_public_key(pk, v->sk, &err), 0);
         assert_memory_equal(pk, v->pk, AS_XWING_PK_LEN);
         assert_int_equal(as_xwing_encaps_derand(ct, ss, pk, v->eseed, &err), 0);
@@ -99,7 +63,7 @@ static const char *line_after(const char *text, const char *prefix, size_t *len)
 static void hpke_age_known_answer(void **state)
 {
     (void)state;
-    char *t = load_text("age/hybrid");
+    char *t = vector_text("age/hybrid");
     char hrp[32];
     uint8_t sk[64], *enc = malloc(AS_HPKE_ENC_LEN), body[32], fk[16], want[16];
     size_t n;
