@@ -26,7 +26,8 @@
 
 int as_manifest_verify(const uint8_t *text, size_t len, const uint8_t *sig, size_t siglen,
                        const as_mini_pubkey *signer, const as_bundle_comment *comment,
-                       const as_age_recipient *station, as_manifest *m, as_error *err)
+                       const as_age_recipient *station, const as_age_pq_recipient *station_pq,
+                       as_manifest *m, as_error *err)
 {
     as_mini_sig *s = malloc(sizeof *s);
     uint8_t h[AS_MINI_PREHASH_LEN], digest[32];
@@ -68,7 +69,8 @@ int as_manifest_verify(const uint8_t *text, size_t len, const uint8_t *sig, size
     if (memcmp(m->sender, signer->keynum, AS_MINI_KEYNUM_LEN) != 0)
         MISMATCH("sender key id");
 #undef MISMATCH
-    if (station != NULL && !as_manifest_has_recipient(m, station)) {
+    if ((station != NULL && !as_manifest_has_recipient(m, station)) ||
+        (station_pq != NULL && !as_manifest_has_pq_recipient(m, station_pq))) {
         as_fail(err, AS_ERR_REJECTED,
                 "this station is not among the bundle's recipients in its signed manifest");
         as_manifest_free(m);
@@ -370,7 +372,11 @@ static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err
     as_fd_reader r;
     as_fd_reader_init(&r, fd, "bundle.age");
     as_age_identity *ids[1] = {o->identity};
-    as_age_keyring keys = {.identities = ids, .nidentities = 1};
+    as_age_pq_identity *pq_ids[1] = {o->pq_identity};
+    as_age_keyring keys = {.identities = ids,
+                           .nidentities = o->identity != NULL,
+                           .pq_identities = pq_ids,
+                           .npq_identities = o->pq_identity != NULL};
     d = as_age_decrypt_open(&r.base, &keys, AS_AGE_ARMOR_NEVER, err);
     if (d == NULL) {
         if (err->code == AS_ERR_NO_MATCH) {
@@ -408,8 +414,13 @@ static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err
         goto out;
     }
     as_age_recipient me;
-    as_age_identity_recipient(o->identity, &me);
-    if (as_manifest_verify(mtext, mlen, msig, slen, o->signer, o->comment, &me, m, err) != 0 ||
+    as_age_pq_recipient me_pq;
+    if (o->identity != NULL)
+        as_age_identity_recipient(o->identity, &me);
+    if (o->pq_identity != NULL)
+        as_age_pq_identity_recipient(o->pq_identity, &me_pq);
+    if (as_manifest_verify(mtext, mlen, msig, slen, o->signer, o->comment, o->identity ? &me : NULL,
+                           o->pq_identity ? &me_pq : NULL, m, err) != 0 ||
         check_path_room(m, o->entry_path_max ? o->entry_path_max : strlen(o->dest), err) != 0 ||
         check_space(o->dest, m->total_bytes + (1u << 20), err) != 0 ||
         write_small(root, AS_TAR_MANIFEST, mtext, mlen, err) != 0 ||
