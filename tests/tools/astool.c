@@ -86,14 +86,27 @@ static int age_decrypt(int argc, char **argv)
     size_t nids = 0;
     as_buf pass = {0};
     as_pass_source ps = {AS_PASS_FILE, NULL};
-    as_age_keyring k = {.identities = ids};
+    as_age_pq_identity *pq_ids[64];
+    size_t npq = 0;
+    as_age_keyring k = {.identities = ids, .pq_identities = pq_ids};
     int c;
     while ((c = getopt(argc, argv, "i:P:")) != -1) {
         if (c == 'i') {
             as_buf f;
             as_age_identity_list l;
-            if (as_file_read_secret(optarg, 65536, &f, &err) != 0 ||
-                as_age_identity_file_parse(&l, f.data, f.len, &err) != 0)
+            if (as_file_read_secret(optarg, 65536, &f, &err) != 0)
+                return fail(&err);
+            /* A hybrid station's identity file holds one AGE-SECRET-KEY-PQ-1 line. */
+            if (memmem(f.data, f.len, "AGE-SECRET-KEY-PQ-1", 19) != NULL) {
+                as_age_pq_identity *id =
+                    npq < 64 ? as_age_pq_identity_file_parse(f.data, f.len, &err) : NULL;
+                as_buf_free(&f);
+                if (id == NULL)
+                    return fail(&err);
+                pq_ids[npq++] = id;
+                continue;
+            }
+            if (as_age_identity_file_parse(&l, f.data, f.len, &err) != 0)
                 return fail(&err);
             as_buf_free(&f);
             for (size_t i = 0; i < l.n && nids < 64; i++)
@@ -106,6 +119,7 @@ static int age_decrypt(int argc, char **argv)
         }
     }
     k.nidentities = nids;
+    k.npq_identities = npq;
     if (ps.file != NULL) {
         if (as_passphrase_get(&ps, "x", false, &pass, &err) != 0)
             return fail(&err);
@@ -121,6 +135,8 @@ static int age_decrypt(int argc, char **argv)
     as_age_decryptor_free(d);
     for (size_t i = 0; i < nids; i++)
         as_age_identity_free(ids[i]);
+    for (size_t i = 0; i < npq; i++)
+        as_age_pq_identity_free(pq_ids[i]);
     as_buf_free(&pass);
     return rc ? fail(&err) : 0;
 }
