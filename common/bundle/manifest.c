@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wctype.h>
 
 #include "../core/text.h"
@@ -140,7 +141,8 @@ bool as_manifest_has_pq_recipient(const as_manifest *m, const as_age_pq_recipien
  * Returns 0, or -1 with the message in err (the manifest is freed by the caller's BAD). */
 static int parse_recipient(as_manifest *m, const char *v, size_t vn, as_error *err)
 {
-    bool pq = vn >= 7 && memcmp(v, "age1pq1", 7) == 0;
+    /* any case here, so that an upper-case age1pq1 is named as such in the refusal */
+    bool pq = vn >= 7 && strncasecmp(v, "age1pq1", 7) == 0;
     size_t *n = pq ? &m->npq_recipients : &m->nrecipients;
     size_t max = pq ? AS_MANIFEST_MAX_PQ_RECIPIENTS : AS_MANIFEST_MAX_RECIPIENTS;
     if (*n == max)

@@ -342,6 +342,33 @@ static int check_path_room(const as_manifest *m, size_t entry_len, as_error *err
     return 0;
 }
 
+/*
+ * The refusal of a bundle.age no stanza of which opens with the station's key. When the file
+ * names only recipients of the other type (a hybrid bundle at a classical station, or the
+ * reverse) the line says so: the header's first 32 KiB are looked at again for the stanza
+ * types. That look only chooses the wording; the refusal stands either way.
+ */
+static void no_match(int fd, bool station_pq, as_error *err)
+{
+    char head[32 * 1024 + 1];
+    ssize_t n = pread(fd, head, sizeof head - 1, 0);
+    head[n > 0 ? n : 0] = '\0';
+    bool has_pq = strstr(head, "\n-> mlkem768x25519 ") != NULL;
+    bool has_x = strstr(head, "\n-> X25519 ") != NULL;
+    if (station_pq && has_x && !has_pq)
+        as_fail(err, AS_ERR_REJECTED,
+                "bundle.age is not encrypted to this station: it is sealed to classical "
+                "(X25519) recipients only, and this station's key is post-quantum (age1pq1...)");
+    else if (!station_pq && has_pq && !has_x)
+        as_fail(err, AS_ERR_REJECTED,
+                "bundle.age is not encrypted to this station: it is sealed to post-quantum "
+                "(age1pq1...) recipients only, and this station's key is classical (X25519)");
+    else
+        as_fail(err, AS_ERR_REJECTED,
+                "bundle.age is not encrypted to this station (no recipient stanza opens "
+                "with its key)");
+}
+
 static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err)
 {
     int fd = -1, root = -1, rc = -1;
@@ -381,9 +408,7 @@ static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err
     if (d == NULL) {
         if (err->code == AS_ERR_NO_MATCH) {
             as_error_clear(err);
-            as_fail(err, AS_ERR_REJECTED,
-                    "bundle.age is not encrypted to this station (no recipient stanza opens "
-                    "with its key)");
+            no_match(fd, o->pq_identity != NULL, err);
         } else {
             as_error_prefix(err, "bundle.age: ");
         }

@@ -44,14 +44,19 @@ static int age_encrypt(int argc, char **argv)
 {
     as_error err = {0};
     as_age_recipient r[16];
-    as_age_encrypt_opts o = {.recipients = r};
+    static as_age_pq_recipient pq[4]; /* age1pq1... strings: hybrid recipients */
+    as_age_encrypt_opts o = {.recipients = r, .pq_recipients = pq};
     as_buf pass = {0};
     as_pass_source ps = {AS_PASS_FILE, NULL};
     int c;
     while ((c = getopt(argc, argv, "ar:P:N:")) != -1) {
         if (c == 'a')
             o.armor = true;
-        else if (c == 'r' && o.nrecipients < 16) {
+        else if (c == 'r' && strncmp(optarg, "age1pq1", 7) == 0 && o.npq_recipients < 4) {
+            if (as_age_pq_recipient_parse(&pq[o.npq_recipients++], optarg, strlen(optarg), &err) !=
+                0)
+                return fail(&err);
+        } else if (c == 'r' && o.nrecipients < 16) {
             if (as_age_recipient_from_arg(&r[o.nrecipients++], optarg, &err) != 0)
                 return fail(&err);
         } else if (c == 'P')
