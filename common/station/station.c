@@ -411,9 +411,8 @@ fail:
 }
 
 /* Parses the decrypted identity file text and keeps its identity if it is the one of the
- * station's recipient (of the station's type). */
-static int take_identity(as_station *st, const uint8_t *text, size_t len, const char *path,
-                         as_error *err)
+ * station's recipient (of the station's type). The caller prefixes the file's path. */
+static int take_identity(as_station *st, const uint8_t *text, size_t len, as_error *err)
 {
     if (st->kind == AS_STATION_HYBRID) {
         as_age_pq_identity *id = as_age_pq_identity_file_parse(text, len, err);
@@ -421,7 +420,7 @@ static int take_identity(as_station *st, const uint8_t *text, size_t len, const 
             return -1;
         if (memcmp(id->pk, st->pq_recipient.pk, sizeof id->pk) != 0) {
             as_age_pq_identity_free(id);
-            return as_fail(err, AS_ERR_KEY, "%s does not hold the identity of recipient.pub", path);
+            return as_fail(err, AS_ERR_KEY, "does not hold the identity of recipient.pub");
         }
         st->pq_identity = id;
         return 0;
@@ -431,7 +430,7 @@ static int take_identity(as_station *st, const uint8_t *text, size_t len, const 
         return -1;
     if (ids.n != 1 || memcmp(ids.v[0]->pk, st->recipient.pk, 32) != 0) {
         as_age_identity_list_free(&ids);
-        return as_fail(err, AS_ERR_KEY, "%s does not hold the identity of recipient.pub", path);
+        return as_fail(err, AS_ERR_KEY, "does not hold the identity of recipient.pub");
     }
     st->identity = ids.v[0];
     free(ids.v);
@@ -477,7 +476,7 @@ static int unlock_identity(as_station *st, const char *pass, size_t passlen, as_
         text = plain.data;
         textlen = plain.len;
     }
-    rc = take_identity(st, text, textlen, path, err);
+    rc = take_identity(st, text, textlen, err);
 out_secret:
     as_buf_free(&secret);
 out:
