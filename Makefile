@@ -99,7 +99,7 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZER_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 PROGRAMS := $(BUILD)/airseal-send $(BUILD)/airseal-recv
 
-.PHONY: all deps check demo bench fuzz fuzz-smoke install uninstall clean test-binaries fuzz-binaries \
+.PHONY: all deps check check-slow demo bench fuzz fuzz-smoke install uninstall clean test-binaries fuzz-binaries \
 	check-valgrind format pkgcheck
 .DEFAULT_GOAL := all
 
@@ -195,6 +195,19 @@ check: deps
 check-valgrind: deps
 	@$(MAKE) --no-print-directory BUILD=build/valgrind SANITIZE=0 NEED_TEST_PKGS=1 OPT='-O1 -g' CFLAGS=-DAS_TEST_HOOKS test-binaries
 	@AIRSEAL_VALGRIND=1 bash tests/run.sh build/valgrind
+
+# make check-slow: the 1,000,000 accumulated ML-KEM-768 tests of C2SP CCTV (tests/vectors/mlkem/
+# README.md), final FIPS 203 then the draft key generation: about 35 minutes each on a loaded
+# 2-core machine and 1.1 GiB of memory, so not part of make check (which runs 10,000 of each).
+MLKEM_1M_FINAL := 3b108396a277f2952ff3243a985c9709bcb95788c39b7b36a2c4e19d1a41e51e
+MLKEM_1M_DRAFT := 70090cc5842aad0ec43d5042c783fae9bc320c047b5dafcb6e134821db02384d
+check-slow: deps
+	@$(MAKE) --no-print-directory BUILD=build/slow SANITIZE=0 NEED_TEST_PKGS=1 CFLAGS=-DAS_TEST_HOOKS build/slow/tests/test_mlkem
+	@echo "ML-KEM-768, 1,000,000 accumulated tests, final FIPS 203 (expect $(MLKEM_1M_FINAL))"
+	@AIRSEAL_VECTORS=$(CURDIR)/tests/vectors build/slow/tests/test_mlkem --accumulated 1000000 $(MLKEM_1M_FINAL)
+	@echo "ML-KEM-768, 1,000,000 accumulated tests, draft key generation (expect $(MLKEM_1M_DRAFT))"
+	@AIRSEAL_VECTORS=$(CURDIR)/tests/vectors build/slow/tests/test_mlkem --accumulated 1000000 $(MLKEM_1M_DRAFT) draft
+	@echo "check-slow: both 1,000,000-test hashes match"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
