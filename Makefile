@@ -183,6 +183,16 @@ deps:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libclang-rt-$$v-dev || exit 1; \
 	fi; \
 	echo "make deps: all packages present"
+	@SUDO=; if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	if ! command -v node > /dev/null || ! command -v npm > /dev/null; then \
+	  echo "make deps: installing nodejs npm (typage interop test)"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm || exit 1; \
+	fi; \
+	if [ ! -f tests/interop/node_modules/age-encryption/package.json ] || \
+	   [ tests/interop/package-lock.json -nt tests/interop/node_modules/.package-lock.json ]; then \
+	  echo "make deps: npm ci in tests/interop (typage, pinned by package-lock.json)"; \
+	  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	fi
 
 # ---------------------------------------------------------------- tests
 
