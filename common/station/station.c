@@ -322,7 +322,7 @@ static int conf_recipient(as_station *st, const char *conf, as_error *err)
     if (conf_get(conf, "recipient", rcpt, sizeof rcpt) != 0)
         return as_fail(err, AS_ERR_FORMAT, "no recipient line");
     if (conf_get(conf, "recipient-type", type, sizeof type) != 0)
-        strcpy(type, "x25519");
+        snprintf(type, sizeof type, "x25519");
     if (strcmp(type, "mlkem768x25519") == 0) {
         st->kind = AS_STATION_HYBRID;
         return as_age_pq_recipient_parse(&st->pq_recipient, rcpt, strlen(rcpt), err);
