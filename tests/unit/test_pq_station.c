@@ -126,7 +126,7 @@ static void manifest_pq_recipients(void **state)
     assert_non_null(m);
     assert_non_null(back);
     memcpy(m->bundle_id, "00112233445566778899aabbccddeeff", 33);
-    strcpy(m->case_id, "PQ-1");
+    memcpy(m->case_id, "PQ-1", 5);
     m->created = 1700000000;
     m->files = calloc(1, sizeof *m->files); /* no evidence file, as seal allocates it */
     as_age_pq_identity *id = as_age_pq_identity_generate(&err);
