@@ -99,8 +99,8 @@ REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZER_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 PROGRAMS := $(BUILD)/airseal-send $(BUILD)/airseal-recv
 
-.PHONY: all deps check demo bench fuzz fuzz-smoke install uninstall clean test-binaries fuzz-binaries \
-	check-valgrind format pkgcheck
+.PHONY: all deps check check-slow demo bench fuzz fuzz-smoke install uninstall clean test-binaries fuzz-binaries \
+	check-valgrind format pkgcheck bench-tools
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -160,6 +160,7 @@ $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB) | $(BUILD)/.pkgcheck
 	@$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
 test-binaries: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN)
+bench-tools: $(TOOL_BIN)
 fuzz-binaries: $(FUZZER_BIN)
 
 -include $(LIB_OBJ:.o=.d) $(SEND_OBJ:.o=.d) $(RECV_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d) \
@@ -183,6 +184,16 @@ deps:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends libclang-rt-$$v-dev || exit 1; \
 	fi; \
 	echo "make deps: all packages present"
+	@SUDO=; if [ "$$(id -u)" != 0 ]; then SUDO=sudo; fi; \
+	if ! command -v node > /dev/null || ! command -v npm > /dev/null; then \
+	  echo "make deps: installing nodejs npm (typage interop test)"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends nodejs npm || exit 1; \
+	fi; \
+	if [ ! -f tests/interop/node_modules/age-encryption/package.json ] || \
+	   [ tests/interop/package-lock.json -nt tests/interop/node_modules/.package-lock.json ]; then \
+	  echo "make deps: npm ci in tests/interop (typage, pinned by package-lock.json)"; \
+	  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) || exit 1; \
+	fi
 
 # ---------------------------------------------------------------- tests
 
@@ -196,6 +207,19 @@ check-valgrind: deps
 	@$(MAKE) --no-print-directory BUILD=build/valgrind SANITIZE=0 NEED_TEST_PKGS=1 OPT='-O1 -g' CFLAGS=-DAS_TEST_HOOKS test-binaries
 	@AIRSEAL_VALGRIND=1 bash tests/run.sh build/valgrind
 
+# make check-slow: the 1,000,000 accumulated ML-KEM-768 tests of C2SP CCTV (tests/vectors/mlkem/
+# README.md), final FIPS 203 then the draft key generation: about 35 minutes each on a loaded
+# 2-core machine and 1.1 GiB of memory, so not part of make check (which runs 10,000 of each).
+MLKEM_1M_FINAL := 3b108396a277f2952ff3243a985c9709bcb95788c39b7b36a2c4e19d1a41e51e
+MLKEM_1M_DRAFT := 70090cc5842aad0ec43d5042c783fae9bc320c047b5dafcb6e134821db02384d
+check-slow: deps
+	@$(MAKE) --no-print-directory BUILD=build/slow SANITIZE=0 NEED_TEST_PKGS=1 CFLAGS=-DAS_TEST_HOOKS build/slow/tests/test_mlkem
+	@echo "ML-KEM-768, 1,000,000 accumulated tests, final FIPS 203 (expect $(MLKEM_1M_FINAL))"
+	@AIRSEAL_VECTORS=$(CURDIR)/tests/vectors build/slow/tests/test_mlkem --accumulated 1000000 $(MLKEM_1M_FINAL)
+	@echo "ML-KEM-768, 1,000,000 accumulated tests, draft key generation (expect $(MLKEM_1M_DRAFT))"
+	@AIRSEAL_VECTORS=$(CURDIR)/tests/vectors build/slow/tests/test_mlkem --accumulated 1000000 $(MLKEM_1M_DRAFT) draft
+	@echo "check-slow: both 1,000,000-test hashes match"
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
@@ -205,8 +229,10 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/demo/run-demo.sh $(BUILD)
 
+# The release build and the test tools only: the unit tests need AS_TEST_HOOKS (test_mlkem's
+# draft key generation), which a release build leaves out.
 bench: deps
-	@$(MAKE) --no-print-directory all NEED_TEST_PKGS=1 test-binaries
+	@$(MAKE) --no-print-directory all NEED_TEST_PKGS=1 bench-tools
 	@bash tests/bench/run-bench.sh $(BUILD)
 
 # make fuzz: each harness for FUZZ_SECONDS (or FUZZ_RUNS executions), from its seed corpus.

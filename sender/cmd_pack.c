@@ -26,8 +26,12 @@ static const char help[] =
     "bundle.age.minisig (your signature), bundle.parity and bundle.index (repair data) and\n"
     "README.txt (how anyone can check it with stock tools).\n"
     "\n"
-    "  -r, --recipient RECIPIENT  an age1... key, or a file holding one (the station's\n"
-    "                             recipient.pub); repeat for several recipients\n"
+    "  -r, --recipient RECIPIENT  an age1pq1... or age1... key, a file holding one (the\n"
+    "                             station's recipient.pub) or a photo of its QR code\n"
+    "                             (recipient.png); repeat for several recipients\n"
+    "  --allow-classical-with-pq  seal to post-quantum (age1pq1...) and classical (age1...)\n"
+    "                             recipients together; without it pack refuses, because the\n"
+    "                             classical copy of the key can be opened by breaking X25519\n"
     "  -s, --key NGO.key          your signing key (asks its passphrase if it has one)\n"
     "  -o, --output OUTDIR        a new or empty folder for the bundle\n"
     "  --case ID                  the case the evidence belongs to (default: unassigned)\n"
@@ -48,7 +52,63 @@ enum {
     OPT_NOTE,
     OPT_REDUNDANCY,
     OPT_SPLIT,
+    OPT_ALLOW_MIX,
 };
+
+/* The parsed -r arguments, split by kind for the encryptor. */
+typedef struct pack_recipients {
+    as_recipient_key *keys; /* in the order given, for the For: lines */
+    as_age_recipient x[AS_MANIFEST_MAX_RECIPIENTS];
+    size_t nx;
+    as_age_pq_recipient pq[AS_MANIFEST_MAX_PQ_RECIPIENTS];
+    size_t npq;
+} pack_recipients;
+
+/*
+ * Parses every -r argument into r. A post-quantum recipient with a classical one is refused
+ * unless allow_mix: age.md says such a file SHOULD NOT be made, since the file key wrapped to
+ * the classical recipient falls to whoever breaks X25519 and undoes the hybrid's protection.
+ */
+static int load_recipients(pack_recipients *r, const char *const *args, size_t n, bool allow_mix,
+                           as_error *err)
+{
+    r->keys = calloc(n, sizeof *r->keys);
+    if (r->keys == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        if (as_recipient_key_from_arg(&r->keys[i], args[i], err) != 0)
+            return -1;
+        if (r->keys[i].kind == AS_RCPT_X25519) {
+            r->x[r->nx++] = r->keys[i].x25519;
+        } else if (r->npq == AS_MANIFEST_MAX_PQ_RECIPIENTS) {
+            return as_fail(err, AS_ERR_USAGE, "at most %d age1pq1... recipients",
+                           AS_MANIFEST_MAX_PQ_RECIPIENTS);
+        } else {
+            r->pq[r->npq++] = r->keys[i].pq;
+        }
+    }
+    if (r->nx > 0 && r->npq > 0 && !allow_mix)
+        return as_fail(err, AS_ERR_USAGE,
+                       "refusing to seal to post-quantum (age1pq1...) and classical (age1...) "
+                       "recipients together: whoever breaks X25519 could open the bundle through "
+                       "the classical one (give --allow-classical-with-pq to do it anyway)");
+    return 0;
+}
+
+/* One For: line per recipient, in the order given, with its fingerprint. */
+static void print_for(const pack_recipients *r, const char *const *args, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char rfp[AS_FINGERPRINT_STR];
+        if (r->keys[i].kind == AS_RCPT_PQ)
+            as_fingerprint_age_pq(&r->keys[i].pq, rfp);
+        else
+            as_fingerprint_age(&r->keys[i].x25519, rfp);
+        char sr_[AS_TEXT_SHOW_CAP(PATH_MAX)];
+        printf("For:        the key with fingerprint %s (%s)\n", rfp,
+               as_text_shown(sr_, sizeof sr_, args[i]));
+    }
+}
 
 /* Removes what pack created in outdir after a failure. */
 int cmd_pack(int argc, char **argv)
@@ -62,6 +122,7 @@ int cmd_pack(int argc, char **argv)
         {"note", required_argument, NULL, OPT_NOTE},
         {"redundancy", required_argument, NULL, OPT_REDUNDANCY},
         {"split", required_argument, NULL, OPT_SPLIT},
+        {"allow-classical-with-pq", no_argument, NULL, OPT_ALLOW_MIX},
         {"passphrase-file", required_argument, NULL, AS_OPT_PASSPHRASE_FILE},
         {"no-passphrase", no_argument, NULL, AS_OPT_NO_PASSPHRASE},
         {"help", no_argument, NULL, 'h'},
@@ -69,6 +130,7 @@ int cmd_pack(int argc, char **argv)
     };
     const char *rargs[AS_MANIFEST_MAX_RECIPIENTS];
     size_t nr = 0;
+    bool allow_mix = false;
     const char *keypath = NULL, *outdir = NULL, *case_id = "unassigned", *collector = NULL,
                *note = NULL;
     uint64_t redundancy = AS_USB_DEFAULT_REDUNDANCY, split = 0;
@@ -102,6 +164,9 @@ int cmd_pack(int argc, char **argv)
             if (as_parse_u64(optarg, strlen(optarg), 100, true, &redundancy) != 0)
                 return as_cli_usage("pack", "--redundancy takes a percentage from 0 to 100");
             break;
+        case OPT_ALLOW_MIX:
+            allow_mix = true;
+            break;
         case OPT_SPLIT:
             if (as_parse_size(optarg, &split) != 0 || split < AS_USB_MIN_SPLIT)
                 return as_cli_usage("pack", "--split takes a size of at least 2M, like 4G or 650M");
@@ -129,7 +194,7 @@ int cmd_pack(int argc, char **argv)
         return as_cli_usage("pack", "name the files or folders to seal");
 
     as_error err = {0};
-    as_age_recipient rcpts[AS_MANIFEST_MAX_RECIPIENTS];
+    pack_recipients *rp = calloc(1, sizeof *rp);
     as_evidence ev = {0};
     as_mini_seckey *sk = NULL;
     as_usb_out u;
@@ -137,13 +202,12 @@ int cmd_pack(int argc, char **argv)
     bool created = false, opened = false;
     int status = 0;
     memset(&u, 0, sizeof u);
-    if (sr == NULL) {
+    if (sr == NULL || rp == NULL) {
         as_fail(&err, AS_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    for (size_t i = 0; i < nr; i++)
-        if (as_recipient_from_arg(&rcpts[i], rargs[i], &err) != 0)
-            goto fail;
+    if (load_recipients(rp, rargs, nr, allow_mix, &err) != 0)
+        goto fail;
     /* The output folder: new, or existing and empty; never a place with files in it. */
     int ex = as_path_exists(outdir, &err);
     if (ex < 0)
@@ -164,8 +228,10 @@ int cmd_pack(int argc, char **argv)
         goto fail;
     opened = true;
     bool tty = as_cli_stderr_is_tty();
-    as_seal_opts so = {.recipients = rcpts,
-                       .nrecipients = nr,
+    as_seal_opts so = {.recipients = rp->x,
+                       .nrecipients = rp->nx,
+                       .pq_recipients = rp->pq,
+                       .npq_recipients = rp->npq,
                        .signer = sk,
                        .case_id = case_id,
                        .collector = collector,
@@ -194,13 +260,7 @@ int cmd_pack(int argc, char **argv)
     printf("Bundle id:  %s\n", sr->comment.bundle_id);
     printf("Sealed:     %s/%s%s (%s), signed by key %s\n", so_, AS_USB_AGE, split ? ".part*" : "",
            sealed, id);
-    for (size_t i = 0; i < nr; i++) {
-        char rfp[AS_FINGERPRINT_STR];
-        as_fingerprint_age(&rcpts[i], rfp);
-        char sr_[AS_TEXT_SHOW_CAP(PATH_MAX)];
-        printf("For:        the key with fingerprint %s (%s)\n", rfp,
-               as_text_shown(sr_, sizeof sr_, rargs[i]));
-    }
+    print_for(rp, rargs, nr);
     printf("Parity:     %llu%% (damage up to that share is repaired on import)\n",
            (unsigned long long)redundancy);
     if (ev.empty_dirs > 0)
@@ -222,5 +282,8 @@ out:
     as_mini_seckey_free(sk);
     as_evidence_free(&ev);
     free(sr);
+    if (rp != NULL)
+        free(rp->keys);
+    free(rp);
     return status;
 }

@@ -39,8 +39,12 @@ int as_bundle_comment_format(char *out, size_t cap, const as_bundle_comment *c, 
 int as_bundle_comment_parse(as_bundle_comment *c, const char *text, as_error *err);
 
 typedef struct as_seal_opts {
-    const as_age_recipient *recipients;
+    const as_age_recipient *recipients; /* classical (X25519) recipients... */
     size_t nrecipients;
+    /* ...and hybrid (mlkem768x25519) ones. Whether both kinds may be mixed is the caller's
+     * policy (pack refuses the mix unless asked: age.md's SHOULD NOT). */
+    const as_age_pq_recipient *pq_recipients;
+    size_t npq_recipients;
     const as_mini_seckey *signer;
     const char *case_id;
     const char *collector; /* may be NULL */

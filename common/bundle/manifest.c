@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wctype.h>
 
 #include "../core/text.h"
@@ -126,6 +127,36 @@ bool as_manifest_has_recipient(const as_manifest *m, const as_age_recipient *r)
         if (memcmp(m->recipients[i].pk, r->pk, sizeof r->pk) == 0)
             return true;
     return false;
+}
+
+bool as_manifest_has_pq_recipient(const as_manifest *m, const as_age_pq_recipient *r)
+{
+    for (size_t i = 0; i < m->npq_recipients; i++)
+        if (memcmp(m->pq_recipients[i].pk, r->pk, sizeof r->pk) == 0)
+            return true;
+    return false;
+}
+
+/* One "recipient:" value: age1pq1... is a hybrid recipient, anything else must be age1...
+ * Returns 0, or -1 with the message in err (the manifest is freed by the caller's BAD). */
+static int parse_recipient(as_manifest *m, const char *v, size_t vn, as_error *err)
+{
+    /* any case here, so that an upper-case age1pq1 is named as such in the refusal */
+    bool pq = vn >= 7 && strncasecmp(v, "age1pq1", 7) == 0;
+    size_t *n = pq ? &m->npq_recipients : &m->nrecipients;
+    size_t max = pq ? AS_MANIFEST_MAX_PQ_RECIPIENTS : AS_MANIFEST_MAX_RECIPIENTS;
+    if (*n == max)
+        return as_fail(err, AS_ERR_REJECTED, "manifest lists more than %zu %s recipients", max,
+                       pq ? "age1pq1..." : "age1...");
+    int rc = pq ? as_age_pq_recipient_parse(&m->pq_recipients[*n], v, vn, err)
+                : as_age_recipient_parse(&m->recipients[*n], v, vn, err);
+    if (rc != 0) {
+        as_error_clear(err);
+        return as_fail(err, AS_ERR_REJECTED, "manifest recipient: not an %s recipient",
+                       pq ? "age1pq1..." : "age1...");
+    }
+    (*n)++;
+    return 0;
 }
 
 /* ---------------------------------------------------------------- case folding */
@@ -350,13 +381,10 @@ int as_manifest_parse(as_manifest *m, const uint8_t *data, size_t len, as_error 
             if (seen_sender++ || as_mini_keyid_parse(m->sender, v, vn) != 0)
                 return BAD("manifest sender: must be a 16-hex-digit key id, once");
         } else if (header_value(line, n, "recipient", &v, &vn)) {
-            if (m->nrecipients == AS_MANIFEST_MAX_RECIPIENTS)
-                return BAD("manifest lists more than %d recipients", AS_MANIFEST_MAX_RECIPIENTS);
-            if (as_age_recipient_parse(&m->recipients[m->nrecipients], v, vn, err) != 0) {
-                as_error_clear(err);
-                return BAD("manifest recipient: not an age1... recipient");
+            if (parse_recipient(m, v, vn, err) != 0) {
+                as_manifest_free(m);
+                return -1;
             }
-            m->nrecipients++;
         } else if (header_value(line, n, "files", &v, &vn)) {
             if (seen_files++ || as_parse_u64(v, vn, AS_MANIFEST_MAX_FILES, true, &files) != 0)
                 return BAD("manifest files: must be a number up to %d, once",
@@ -369,7 +397,7 @@ int as_manifest_parse(as_manifest *m, const uint8_t *data, size_t len, as_error 
         }
     }
     if (!seen_bundle || !seen_case || !seen_created || !seen_sender || !seen_files || !seen_bytes ||
-        m->nrecipients == 0)
+        m->nrecipients + m->npq_recipients == 0)
         return BAD("manifest header lacks one of bundle, case, created, sender, recipient, "
                    "files, bytes");
     m->files = calloc(files ? files : 1, sizeof *m->files);
@@ -452,6 +480,12 @@ int as_manifest_format(as_manifest *m, as_buf *out, as_error *err)
     for (size_t i = 0; i < m->nrecipients; i++) {
         char r[AS_AGE_RECIPIENT_STR_MAX];
         as_age_recipient_format(&m->recipients[i], r);
+        if (as_buf_printf(out, err, "recipient: %s\n", r) != 0)
+            return -1;
+    }
+    for (size_t i = 0; i < m->npq_recipients; i++) {
+        char r[AS_AGE_PQ_RECIPIENT_STR_MAX];
+        as_age_pq_recipient_format(&m->pq_recipients[i], r);
         if (as_buf_printf(out, err, "recipient: %s\n", r) != 0)
             return -1;
     }

@@ -41,6 +41,8 @@
 #define AS_TEXT_FIELD_MAX 512
 #define AS_CASE_MAX 128
 #define AS_MANIFEST_MAX_RECIPIENTS 32
+/* Hybrid recipients are 1216 bytes each: a bundle names at most 8 (FORMAT.md 7.1). */
+#define AS_MANIFEST_MAX_PQ_RECIPIENTS 8
 #define AS_BUNDLE_ID_LEN 16
 #define AS_BUNDLE_ID_HEX 33
 /* The sum of file sizes a bundle may declare: 4 TiB. */
@@ -62,6 +64,8 @@ typedef struct as_manifest {
     uint8_t sender[AS_MINI_KEYNUM_LEN];
     as_age_recipient recipients[AS_MANIFEST_MAX_RECIPIENTS];
     size_t nrecipients;
+    as_age_pq_recipient pq_recipients[AS_MANIFEST_MAX_PQ_RECIPIENTS]; /* age1pq1... ones */
+    size_t npq_recipients;
     as_manifest_file *files;
     size_t nfiles;
     uint64_t total_bytes;
@@ -127,6 +131,9 @@ const as_manifest_file *as_manifest_find(const as_manifest *m, const char *path)
 
 /* True if the manifest lists r among its recipients. */
 bool as_manifest_has_recipient(const as_manifest *m, const as_age_recipient *r);
+
+/* True if the manifest lists the hybrid recipient r. */
+bool as_manifest_has_pq_recipient(const as_manifest *m, const as_age_pq_recipient *r);
 
 /*
  * Finds two paths that would collide on a case-insensitive file system (Windows, macOS,

@@ -260,12 +260,18 @@ static int seal_in_utf8(const as_seal_opts *o, as_seal_result *r, as_error *err)
     snprintf(m.tool, sizeof m.tool, "airseal %s", AS_VERSION);
     m.created = time(NULL);
     memcpy(m.sender, o->signer->keynum, AS_MINI_KEYNUM_LEN);
-    if (o->nrecipients == 0 || o->nrecipients > AS_MANIFEST_MAX_RECIPIENTS) {
-        as_fail(err, AS_ERR_USAGE, "give 1 to %d recipients", AS_MANIFEST_MAX_RECIPIENTS);
+    if (o->nrecipients + o->npq_recipients == 0 || o->nrecipients > AS_MANIFEST_MAX_RECIPIENTS ||
+        o->npq_recipients > AS_MANIFEST_MAX_PQ_RECIPIENTS) {
+        as_fail(err, AS_ERR_USAGE, "give 1 to %d age1... and at most %d age1pq1... recipients",
+                AS_MANIFEST_MAX_RECIPIENTS, AS_MANIFEST_MAX_PQ_RECIPIENTS);
         goto out;
     }
-    memcpy(m.recipients, o->recipients, o->nrecipients * sizeof *o->recipients);
+    if (o->nrecipients > 0)
+        memcpy(m.recipients, o->recipients, o->nrecipients * sizeof *o->recipients);
     m.nrecipients = o->nrecipients;
+    if (o->npq_recipients > 0)
+        memcpy(m.pq_recipients, o->pq_recipients, o->npq_recipients * sizeof *o->pq_recipients);
+    m.npq_recipients = o->npq_recipients;
     m.files = calloc(o->evidence->n ? o->evidence->n : 1, sizeof *m.files);
     if (m.files == NULL) {
         as_fail(err, AS_ERR_NOMEM, "out of memory");
@@ -321,7 +327,10 @@ static int seal_in_utf8(const as_seal_opts *o, as_seal_result *r, as_error *err)
     sealed_tee t = {.base.write = tee_write, .next = o->sink};
     as_sha256_init(&t.sha);
     as_mini_prehash_init(&t.pre);
-    as_age_encrypt_opts eo = {.recipients = o->recipients, .nrecipients = o->nrecipients};
+    as_age_encrypt_opts eo = {.recipients = o->recipients,
+                              .nrecipients = o->nrecipients,
+                              .pq_recipients = o->pq_recipients,
+                              .npq_recipients = o->npq_recipients};
     enc = as_age_encrypt_begin(&eo, &t.base, err);
     if (enc == NULL)
         goto out_order;

@@ -26,7 +26,8 @@
 
 int as_manifest_verify(const uint8_t *text, size_t len, const uint8_t *sig, size_t siglen,
                        const as_mini_pubkey *signer, const as_bundle_comment *comment,
-                       const as_age_recipient *station, as_manifest *m, as_error *err)
+                       const as_age_recipient *station, const as_age_pq_recipient *station_pq,
+                       as_manifest *m, as_error *err)
 {
     as_mini_sig *s = malloc(sizeof *s);
     uint8_t h[AS_MINI_PREHASH_LEN], digest[32];
@@ -68,7 +69,8 @@ int as_manifest_verify(const uint8_t *text, size_t len, const uint8_t *sig, size
     if (memcmp(m->sender, signer->keynum, AS_MINI_KEYNUM_LEN) != 0)
         MISMATCH("sender key id");
 #undef MISMATCH
-    if (station != NULL && !as_manifest_has_recipient(m, station)) {
+    if ((station != NULL && !as_manifest_has_recipient(m, station)) ||
+        (station_pq != NULL && !as_manifest_has_pq_recipient(m, station_pq))) {
         as_fail(err, AS_ERR_REJECTED,
                 "this station is not among the bundle's recipients in its signed manifest");
         as_manifest_free(m);
@@ -340,6 +342,33 @@ static int check_path_room(const as_manifest *m, size_t entry_len, as_error *err
     return 0;
 }
 
+/*
+ * The refusal of a bundle.age no stanza of which opens with the station's key. When the file
+ * names only recipients of the other type (a hybrid bundle at a classical station, or the
+ * reverse) the line says so: the header's first 32 KiB are looked at again for the stanza
+ * types. That look only chooses the wording; the refusal stands either way.
+ */
+static void no_match(int fd, bool station_pq, as_error *err)
+{
+    char head[32 * 1024 + 1];
+    ssize_t n = pread(fd, head, sizeof head - 1, 0);
+    head[n > 0 ? n : 0] = '\0';
+    bool has_pq = strstr(head, "\n-> mlkem768x25519 ") != NULL;
+    bool has_x = strstr(head, "\n-> X25519 ") != NULL;
+    if (station_pq && has_x && !has_pq)
+        as_fail(err, AS_ERR_REJECTED,
+                "bundle.age is not encrypted to this station: it is sealed to classical "
+                "(X25519) recipients only, and this station's key is post-quantum (age1pq1...)");
+    else if (!station_pq && has_pq && !has_x)
+        as_fail(err, AS_ERR_REJECTED,
+                "bundle.age is not encrypted to this station: it is sealed to post-quantum "
+                "(age1pq1...) recipients only, and this station's key is classical (X25519)");
+    else
+        as_fail(err, AS_ERR_REJECTED,
+                "bundle.age is not encrypted to this station (no recipient stanza opens "
+                "with its key)");
+}
+
 static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err)
 {
     int fd = -1, root = -1, rc = -1;
@@ -370,14 +399,16 @@ static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err
     as_fd_reader r;
     as_fd_reader_init(&r, fd, "bundle.age");
     as_age_identity *ids[1] = {o->identity};
-    as_age_keyring keys = {.identities = ids, .nidentities = 1};
+    as_age_pq_identity *pq_ids[1] = {o->pq_identity};
+    as_age_keyring keys = {.identities = ids,
+                           .nidentities = o->identity != NULL,
+                           .pq_identities = pq_ids,
+                           .npq_identities = o->pq_identity != NULL};
     d = as_age_decrypt_open(&r.base, &keys, AS_AGE_ARMOR_NEVER, err);
     if (d == NULL) {
         if (err->code == AS_ERR_NO_MATCH) {
             as_error_clear(err);
-            as_fail(err, AS_ERR_REJECTED,
-                    "bundle.age is not encrypted to this station (no recipient stanza opens "
-                    "with its key)");
+            no_match(fd, o->pq_identity != NULL, err);
         } else {
             as_error_prefix(err, "bundle.age: ");
         }
@@ -408,8 +439,13 @@ static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err
         goto out;
     }
     as_age_recipient me;
-    as_age_identity_recipient(o->identity, &me);
-    if (as_manifest_verify(mtext, mlen, msig, slen, o->signer, o->comment, &me, m, err) != 0 ||
+    as_age_pq_recipient me_pq;
+    if (o->identity != NULL)
+        as_age_identity_recipient(o->identity, &me);
+    if (o->pq_identity != NULL)
+        as_age_pq_identity_recipient(o->pq_identity, &me_pq);
+    if (as_manifest_verify(mtext, mlen, msig, slen, o->signer, o->comment, o->identity ? &me : NULL,
+                           o->pq_identity ? &me_pq : NULL, m, err) != 0 ||
         check_path_room(m, o->entry_path_max ? o->entry_path_max : strlen(o->dest), err) != 0 ||
         check_space(o->dest, m->total_bytes + (1u << 20), err) != 0 ||
         write_small(root, AS_TAR_MANIFEST, mtext, mlen, err) != 0 ||

@@ -24,7 +24,8 @@
 
 typedef struct as_unseal_opts {
     const char *sealed_path;
-    as_age_identity *identity;
+    as_age_identity *identity;        /* a classical station's identity, or NULL... */
+    as_age_pq_identity *pq_identity;  /* ...a hybrid station's (exactly one is set) */
     const as_mini_pubkey *signer;     /* the verified outer signer */
     const as_bundle_comment *comment; /* the verified outer trusted comment */
     const char *dest;                 /* an existing empty directory */
@@ -45,11 +46,12 @@ int as_unseal(const as_unseal_opts *o, as_manifest *m, as_error *err);
 
 /*
  * Checks a manifest and its signature against the outer signature's signer and trusted
- * comment and, when station is not NULL, that the station is a recipient. Used by import and
- * by the auditor's vault verification.
+ * comment and, when station (classical) or station_pq (hybrid) is not NULL, that the station
+ * is a recipient. Used by import and by the auditor's vault verification.
  */
 int as_manifest_verify(const uint8_t *text, size_t len, const uint8_t *sig, size_t siglen,
                        const as_mini_pubkey *signer, const as_bundle_comment *comment,
-                       const as_age_recipient *station, as_manifest *m, as_error *err);
+                       const as_age_recipient *station, const as_age_pq_recipient *station_pq,
+                       as_manifest *m, as_error *err);
 
 #endif

@@ -319,3 +319,63 @@ void as_age_pq_identity_free(as_age_pq_identity *id)
 {
     as_secret_free(id);
 }
+
+/* ------------------------------------------------ hybrid identity files (station, interop) */
+
+int as_age_pq_identity_file_format(as_buf *out, const as_age_pq_identity *id, time_t created,
+                                   as_error *err)
+{
+    char when[21];
+    as_age_pq_recipient r;
+    as_time_utc(when, created);
+    as_age_pq_identity_recipient(id, &r);
+    char *rcpt = malloc(AS_AGE_PQ_RECIPIENT_STR_MAX);
+    char *secret = rcpt ? as_secret_alloc(AS_AGE_PQ_IDENTITY_STR_MAX, err) : NULL;
+    if (secret == NULL) {
+        free(rcpt);
+        return rcpt ? -1 : as_fail(err, AS_ERR_NOMEM, "out of memory");
+    }
+    as_age_pq_recipient_format(&r, rcpt);
+    as_age_pq_identity_format(id, secret);
+    int rc = as_buf_printf(out, err, "# created: %s\n# public key: %s\n%s\n", when, rcpt, secret);
+    as_secret_free(secret);
+    free(rcpt);
+    return rc;
+}
+
+as_age_pq_identity *as_age_pq_identity_file_parse(const uint8_t *data, size_t len, as_error *err)
+{
+    as_cursor c;
+    as_cursor_init(&c, data, len);
+    as_age_pq_identity *id = NULL;
+    size_t lineno = 0;
+    while (as_cursor_left(&c) > 0) {
+        const char *line;
+        size_t n;
+        lineno++;
+        /* The public key comment is the longest line: about 1,975 bytes. */
+        if (as_cursor_line(&c, &line, &n, 4096) != 0) {
+            n = as_cursor_left(&c);
+            line = (const char *)c.data + c.off;
+            as_cursor_skip(&c, n);
+        }
+        if (n > 0 && line[n - 1] == '\r')
+            n--;
+        if (n == 0 || line[0] == '#')
+            continue;
+        if (id != NULL) {
+            as_age_pq_identity_free(id);
+            as_fail(err, AS_ERR_FORMAT, "line %zu: a second identity (expected exactly one)",
+                    lineno);
+            return NULL;
+        }
+        id = as_age_pq_identity_parse(line, n, err);
+        if (id == NULL) {
+            as_error_prefix(err, "line %zu: ", lineno);
+            return NULL;
+        }
+    }
+    if (id == NULL)
+        as_fail(err, AS_ERR_FORMAT, "no AGE-SECRET-KEY-PQ-1 identity in the file");
+    return id;
+}

@@ -128,6 +128,17 @@ void as_age_pq_identity_recipient(const as_age_pq_identity *id, as_age_pq_recipi
 /* Wipes and frees. Accepts NULL. */
 void as_age_pq_identity_free(as_age_pq_identity *id);
 
+/* Formats a hybrid identity as age-keygen -pq does (the public key comment is age1pq1...):
+ *   # created: <RFC 3339 UTC>\n# public key: age1pq1...\nAGE-SECRET-KEY-PQ-1...\n
+ * into out, a secret buffer (as_buf_init_secret). Returns 0 or -1. */
+int as_age_pq_identity_file_format(as_buf *out, const as_age_pq_identity *id, time_t created,
+                                   as_error *err);
+
+/* Parses an identity file holding exactly one AGE-SECRET-KEY-PQ-1... line (`#` comments and
+ * blank lines allowed, LF or CRLF). Returns the identity (free with as_age_pq_identity_free),
+ * or NULL with AS_ERR_FORMAT naming the line. */
+as_age_pq_identity *as_age_pq_identity_file_parse(const uint8_t *data, size_t len, as_error *err);
+
 /*
  * Formats id as age-keygen does:
  *   # created: <RFC 3339 UTC>\n# public key: age1...\nAGE-SECRET-KEY-1...\n

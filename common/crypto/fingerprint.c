@@ -40,3 +40,8 @@ void as_fingerprint_age(const as_age_recipient *r, char out[AS_FINGERPRINT_STR])
 {
     fingerprint("age-x25519", r->pk, sizeof r->pk, out);
 }
+
+void as_fingerprint_age_pq(const as_age_pq_recipient *r, char out[AS_FINGERPRINT_STR])
+{
+    fingerprint("age-mlkem768x25519", r->pk, sizeof r->pk, out);
+}

@@ -7,8 +7,10 @@
  *   first six 5-byte slices, read as a big-endian 40-bit number, modulo 100000.
  *
  * kind is "minisign" (key bytes: "Ed" || key number || public key, the 42 bytes of the
- * public key file) or "age-x25519" (the 32-byte recipient key). A key id is chosen by its
- * owner and proves nothing; the fingerprint is bound to the key itself.
+ * public key file), "age-x25519" (the 32-byte recipient key) or "age-mlkem768x25519" (the
+ * whole 1216-byte X-Wing encapsulation key of an age1pq1... recipient: ML-KEM-768 part and
+ * X25519 part, so swapping either half changes the digits). A key id is chosen by its owner
+ * and proves nothing; the fingerprint is bound to the key itself.
  */
 #ifndef AIRSEAL_CRYPTO_FINGERPRINT_H
 #define AIRSEAL_CRYPTO_FINGERPRINT_H
@@ -20,5 +22,7 @@
 
 void as_fingerprint_minisign(const as_mini_pubkey *pk, char out[AS_FINGERPRINT_STR]);
 void as_fingerprint_age(const as_age_recipient *r, char out[AS_FINGERPRINT_STR]);
+/* The fingerprint of a hybrid (age1pq1...) recipient: kind "age-mlkem768x25519". */
+void as_fingerprint_age_pq(const as_age_pq_recipient *r, char out[AS_FINGERPRINT_STR]);
 
 #endif

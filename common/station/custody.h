@@ -26,7 +26,7 @@
 
 #define AS_LOG_MAX_FIELDS 16
 #define AS_LOG_KEY_MAX 32
-#define AS_LOG_VALUE_MAX 1024
+#define AS_LOG_VALUE_MAX 2048 /* a hybrid recipient (init) is 1,959 bytes */
 #define AS_LOG_LINE_MAX 8192
 #define AS_LOG_FILE_MAX (256u << 20)
 

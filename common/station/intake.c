@@ -535,6 +535,7 @@ static int intake_new(as_station *st, const as_intake_input *in, const signer_pi
     as_fault_point("import:staging-created");
     as_unseal_opts uo = {.sealed_path = in->sealed,
                          .identity = st->identity,
+                         .pq_identity = st->pq_identity,
                          .signer = &sp->entry->key,
                          .comment = &r->comment,
                          .dest = entry,

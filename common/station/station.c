@@ -14,6 +14,7 @@
 #include "../core/secret.h"
 #include "../core/text.h"
 #include "../crypto/age.h"
+#include "../crypto/fingerprint.h"
 #include "../transport/qr.h"
 #include "custody.h"
 #include "station_lock.h"
@@ -33,6 +34,7 @@ void as_station_close(as_station *st)
     free(st->lk);
     free(st->dir);
     as_age_identity_free(st->identity);
+    as_age_pq_identity_free(st->pq_identity);
     as_mini_seckey_free(st->signer);
     memset(st, 0, sizeof *st);
 }
@@ -78,30 +80,77 @@ static int seal_identity(as_buf *out, const as_buf *plain, const char *pass, siz
     return rc;
 }
 
+/* Generates the station's identity of st->kind and its signing key; formats the identity
+ * file text into idfile (secret) and the recipient string into rcpt. */
+static int make_keys(as_station *st, as_buf *idfile, char *rcpt, as_error *err)
+{
+    if (st->kind == AS_STATION_HYBRID) {
+        st->pq_identity = as_age_pq_identity_generate(err);
+        if (st->pq_identity == NULL)
+            return -1;
+        as_age_pq_identity_recipient(st->pq_identity, &st->pq_recipient);
+    } else {
+        st->identity = as_age_identity_generate(err);
+        if (st->identity == NULL)
+            return -1;
+        as_age_identity_recipient(st->identity, &st->recipient);
+    }
+    st->signer = as_mini_keygen(&st->pub, err);
+    if (st->signer == NULL)
+        return -1;
+    as_mini_keyid(st->pub.keynum, st->id);
+    as_station_recipient_format(st, rcpt);
+    return st->kind == AS_STATION_HYBRID
+               ? as_age_pq_identity_file_format(idfile, st->pq_identity, st->created, err)
+               : as_age_identity_file_format(idfile, st->identity, st->created, err);
+}
+
+/* recipient.png. A hybrid recipient (1,959 characters) goes in alphanumeric mode as
+ * upper-case Bech32 (case-insensitive; -r and the fingerprint verb accept it): version 30 at
+ * level M (137 modules) instead of 37 (165) in byte mode, so the modules stay large enough for
+ * a phone photo. A classical one stays as before (byte mode, lower case). */
+static int write_recipient_png(const char *tmp, const as_station *st, const char *rcpt,
+                               as_error *err)
+{
+    as_qr code;
+    char *png = as_path_join(tmp, AS_STATION_RECIPIENT_PNG, err);
+    if (png == NULL)
+        return -1;
+    int rc;
+    if (st->kind == AS_STATION_HYBRID) {
+        char up[AS_AGE_PQ_RECIPIENT_STR_MAX];
+        size_t i;
+        for (i = 0; rcpt[i] != '\0'; i++)
+            up[i] = rcpt[i] >= 'a' && rcpt[i] <= 'z' ? (char)(rcpt[i] - 'a' + 'A') : rcpt[i];
+        up[i] = '\0';
+        rc = as_qr_encode_alnum(&code, up, AS_ECC_M, err);
+    } else {
+        rc = as_qr_encode(&code, (const uint8_t *)rcpt, strlen(rcpt), 0, AS_ECC_M, err);
+    }
+    if (rc == 0) {
+        rc = as_qr_save_png(&code, 8, 4, png, err);
+        as_qr_free(&code);
+    }
+    free(png);
+    return rc;
+}
+
 static int populate(const char *tmp, as_station *st, const char *pass, size_t passlen,
                     as_error *err)
 {
     as_buf idfile, sealed, skfile, pub, conf;
-    as_buf_init_secret(&idfile, 4096);
+    as_buf_init_secret(&idfile, 8192);
     as_buf_init(&sealed, 64 * 1024);
     as_buf_init_secret(&skfile, 4096);
     as_buf_init(&pub, 4096);
-    as_buf_init(&conf, 4096);
+    as_buf_init(&conf, 8192);
     int rc = -1;
-    char rcpt[AS_AGE_RECIPIENT_STR_MAX], when[21];
+    char rcpt[AS_AGE_PQ_RECIPIENT_STR_MAX], when[21];
 
-    st->identity = as_age_identity_generate(err);
-    st->signer = st->identity ? as_mini_keygen(&st->pub, err) : NULL;
-    if (st->signer == NULL)
-        goto out;
-    as_age_identity_recipient(st->identity, &st->recipient);
-    as_mini_keyid(st->pub.keynum, st->id);
-    as_age_recipient_format(&st->recipient, rcpt);
     st->created = time(NULL);
     st->protected_at_rest = pass != NULL;
     as_time_utc(when, st->created);
-
-    if (as_age_identity_file_format(&idfile, st->identity, st->created, err) != 0)
+    if (make_keys(st, &idfile, rcpt, err) != 0)
         goto out;
     if (pass != NULL) {
         if (seal_identity(&sealed, &idfile, pass, passlen, err) != 0 ||
@@ -124,22 +173,14 @@ static int populate(const char *tmp, as_station *st, const char *pass, size_t pa
         write_in(tmp, AS_STATION_RECIPIENT, pub.data, pub.len, 0644, err) != 0)
         goto out;
     /* The recipient as a QR code too, so an NGO can take it with a phone or a scanner. */
-    as_qr code;
-    char *png = as_path_join(tmp, AS_STATION_RECIPIENT_PNG, err);
-    int qrc = png == NULL
-                  ? -1
-                  : as_qr_encode(&code, (const uint8_t *)rcpt, strlen(rcpt), 0, AS_ECC_M, err);
-    if (qrc == 0) {
-        qrc = as_qr_save_png(&code, 8, 4, png, err);
-        as_qr_free(&code);
-    }
-    free(png);
-    if (qrc != 0)
+    if (write_recipient_png(tmp, st, rcpt, err) != 0)
         goto out;
     if (as_buf_printf(&conf, err,
                       CONF_HEADER "\nstation-id: %s\ncreated: %s\nrecipient: %s\n"
-                                  "passphrase: %s\n",
-                      st->id, when, rcpt, pass != NULL ? "yes" : "no") != 0 ||
+                                  "%spassphrase: %s\n",
+                      st->id, when, rcpt,
+                      st->kind == AS_STATION_HYBRID ? "recipient-type: mlkem768x25519\n" : "",
+                      pass != NULL ? "yes" : "no") != 0 ||
         write_in(tmp, AS_STATION_CONF, conf.data, conf.len, 0644, err) != 0)
         goto out;
     as_trust_store empty = {0};
@@ -192,7 +233,30 @@ int as_station_can_create(const char *dir, as_error *err)
 int as_station_create(as_station *st, const char *dir, const char *passphrase,
                       size_t passphrase_len, as_error *err)
 {
+    return as_station_create_kind(st, dir, AS_STATION_X25519, passphrase, passphrase_len, err);
+}
+
+void as_station_recipient_format(const as_station *st, char out[AS_AGE_PQ_RECIPIENT_STR_MAX])
+{
+    if (st->kind == AS_STATION_HYBRID)
+        as_age_pq_recipient_format(&st->pq_recipient, out);
+    else
+        as_age_recipient_format(&st->recipient, out);
+}
+
+void as_station_recipient_fingerprint(const as_station *st, char out[AS_FINGERPRINT_STR])
+{
+    if (st->kind == AS_STATION_HYBRID)
+        as_fingerprint_age_pq(&st->pq_recipient, out);
+    else
+        as_fingerprint_age(&st->recipient, out);
+}
+
+int as_station_create_kind(as_station *st, const char *dir, as_station_kind kind,
+                           const char *passphrase, size_t passphrase_len, as_error *err)
+{
     memset(st, 0, sizeof *st);
+    st->kind = kind;
     if (as_station_can_create(dir, err) != 0)
         return -1;
     char *tmp = as_path_fmt(err, "%s.init-XXXXXX", dir);
@@ -249,12 +313,52 @@ static int conf_get(const char *text, const char *key, char *out, size_t cap)
     return -1;
 }
 
+/* Reads the station's recipient and its type from station.conf's text: "recipient-type:
+ * mlkem768x25519" makes a hybrid station; its absence (every station before issue 15) or
+ * "x25519" a classical one. Returns 0, or -1 with AS_ERR_FORMAT. */
+static int conf_recipient(as_station *st, const char *conf, as_error *err)
+{
+    char rcpt[AS_AGE_PQ_RECIPIENT_STR_MAX], type[32];
+    if (conf_get(conf, "recipient", rcpt, sizeof rcpt) != 0)
+        return as_fail(err, AS_ERR_FORMAT, "no recipient line");
+    if (conf_get(conf, "recipient-type", type, sizeof type) != 0)
+        snprintf(type, sizeof type, "x25519");
+    if (strcmp(type, "mlkem768x25519") == 0) {
+        st->kind = AS_STATION_HYBRID;
+        return as_age_pq_recipient_parse(&st->pq_recipient, rcpt, strlen(rcpt), err);
+    }
+    if (strcmp(type, "x25519") != 0)
+        return as_fail(err, AS_ERR_FORMAT, "unknown recipient-type (x25519 or mlkem768x25519)");
+    st->kind = AS_STATION_X25519;
+    return as_age_recipient_parse(&st->recipient, rcpt, strlen(rcpt), err);
+}
+
+/* Checks that recipient.pub holds exactly the recipient of station.conf, and one LF. */
+static int check_recipient_pub(as_station *st, as_error *err)
+{
+    uint8_t *rdata = NULL;
+    size_t rlen;
+    char *path = as_station_path(st, AS_STATION_RECIPIENT, err);
+    if (path == NULL || as_file_read_all(path, 4096, &rdata, &rlen, err) != 0) {
+        free(path);
+        return -1;
+    }
+    char want[AS_AGE_PQ_RECIPIENT_STR_MAX];
+    as_station_recipient_format(st, want);
+    int rc = 0;
+    if (rlen != strlen(want) + 1 || rdata[rlen - 1] != '\n' || memcmp(rdata, want, rlen - 1) != 0)
+        rc = as_fail(err, AS_ERR_FORMAT, "%s does not match station.conf", path);
+    free(path);
+    free(rdata);
+    return rc;
+}
+
 int as_station_open(as_station *st, const char *dir, as_error *err)
 {
     memset(st, 0, sizeof *st);
-    uint8_t *conf = NULL, *rdata = NULL;
-    size_t len, rlen;
-    char id[64], rcpt[128], prot[8], when[32];
+    uint8_t *conf = NULL;
+    size_t len;
+    char id[64], prot[8], when[32];
     st->dir = strdup(dir);
     if (st->dir == NULL)
         return as_fail(err, AS_ERR_NOMEM, "out of memory");
@@ -272,8 +376,8 @@ int as_station_open(as_station *st, const char *dir, as_error *err)
     free(path);
     path = NULL;
     if (len < strlen(CONF_HEADER) + 1 || memcmp(conf, CONF_HEADER "\n", strlen(CONF_HEADER) + 1) ||
+        memchr(conf, '\0', len) != NULL ||
         conf_get((char *)conf, "station-id", id, sizeof id) != 0 ||
-        conf_get((char *)conf, "recipient", rcpt, sizeof rcpt) != 0 ||
         conf_get((char *)conf, "passphrase", prot, sizeof prot) != 0 ||
         conf_get((char *)conf, "created", when, sizeof when) != 0 ||
         as_time_parse_utc(when, strlen(when), &st->created) != 0) {
@@ -281,8 +385,10 @@ int as_station_open(as_station *st, const char *dir, as_error *err)
         goto fail;
     }
     st->protected_at_rest = strcmp(prot, "yes") == 0;
-    if (as_age_recipient_parse(&st->recipient, rcpt, strlen(rcpt), err) != 0)
+    if (conf_recipient(st, (char *)conf, err) != 0) {
+        as_error_prefix(err, "%s/%s: ", dir, AS_STATION_CONF);
         goto fail;
+    }
     path = as_station_path(st, AS_STATION_PUBKEY, err);
     if (path == NULL || as_mini_pubkey_load(&st->pub, path, err) != 0)
         goto fail;
@@ -292,28 +398,43 @@ int as_station_open(as_station *st, const char *dir, as_error *err)
                 st->id, id);
         goto fail;
     }
-    free(path);
-    path = as_station_path(st, AS_STATION_RECIPIENT, err);
-    if (path == NULL || as_file_read_all(path, 1024, &rdata, &rlen, err) != 0)
+    if (check_recipient_pub(st, err) != 0)
         goto fail;
-    as_age_recipient check;
-    if (rlen < 2 || rdata[rlen - 1] != '\n' ||
-        as_age_recipient_parse(&check, (char *)rdata, rlen - 1, err) != 0 ||
-        memcmp(check.pk, st->recipient.pk, 32) != 0) {
-        as_error_clear(err);
-        as_fail(err, AS_ERR_FORMAT, "%s does not match station.conf", path);
-        goto fail;
-    }
     free(path);
     free(conf);
-    free(rdata);
     return 0;
 fail:
     free(path);
     free(conf);
-    free(rdata);
     as_station_close(st);
     return -1;
+}
+
+/* Parses the decrypted identity file text and keeps its identity if it is the one of the
+ * station's recipient (of the station's type). The caller prefixes the file's path. */
+static int take_identity(as_station *st, const uint8_t *text, size_t len, as_error *err)
+{
+    if (st->kind == AS_STATION_HYBRID) {
+        as_age_pq_identity *id = as_age_pq_identity_file_parse(text, len, err);
+        if (id == NULL)
+            return -1;
+        if (memcmp(id->pk, st->pq_recipient.pk, sizeof id->pk) != 0) {
+            as_age_pq_identity_free(id);
+            return as_fail(err, AS_ERR_KEY, "does not hold the identity of recipient.pub");
+        }
+        st->pq_identity = id;
+        return 0;
+    }
+    as_age_identity_list ids;
+    if (as_age_identity_file_parse(&ids, text, len, err) != 0)
+        return -1;
+    if (ids.n != 1 || memcmp(ids.v[0]->pk, st->recipient.pk, 32) != 0) {
+        as_age_identity_list_free(&ids);
+        return as_fail(err, AS_ERR_KEY, "does not hold the identity of recipient.pub");
+    }
+    st->identity = ids.v[0];
+    free(ids.v);
+    return 0;
 }
 
 static int unlock_identity(as_station *st, const char *pass, size_t passlen, as_error *err)
@@ -355,17 +476,7 @@ static int unlock_identity(as_station *st, const char *pass, size_t passlen, as_
         text = plain.data;
         textlen = plain.len;
     }
-    as_age_identity_list ids;
-    if (as_age_identity_file_parse(&ids, text, textlen, err) != 0)
-        goto out_secret;
-    if (ids.n != 1 || memcmp(ids.v[0]->pk, st->recipient.pk, 32) != 0) {
-        as_age_identity_list_free(&ids);
-        as_fail(err, AS_ERR_KEY, "%s does not hold the identity of recipient.pub", path);
-        goto out_secret;
-    }
-    st->identity = ids.v[0];
-    free(ids.v);
-    rc = 0;
+    rc = take_identity(st, text, textlen, err);
 out_secret:
     as_buf_free(&secret);
 out:
@@ -406,7 +517,8 @@ int as_station_unlock(as_station *st, const char *passphrase, size_t passphrase_
 {
     if (st->protected_at_rest && passphrase == NULL)
         return as_fail(err, AS_ERR_USAGE, "station %s is protected by a passphrase", st->dir);
-    if (st->identity == NULL && unlock_identity(st, passphrase, passphrase_len, err) != 0)
+    if (st->identity == NULL && st->pq_identity == NULL &&
+        unlock_identity(st, passphrase, passphrase_len, err) != 0)
         return -1;
     if (st->signer == NULL && unlock_signer(st, passphrase, passphrase_len, err) != 0)
         return -1;

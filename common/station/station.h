@@ -1,10 +1,12 @@
 /*
  * station.h: the court intake station's directory (layout in docs/FORMAT.md):
  *
- *   STATION/station.conf         format version, station id, recipient, whether protected
- *   STATION/identity.age         age X25519 identity, encrypted to the station passphrase
+ *   STATION/station.conf         format version, station id, recipient (and its type), whether
+ *                                protected
+ *   STATION/identity.age         age identity (hybrid mlkem768x25519 by default, or X25519),
+ *                                encrypted to the station passphrase
  *   STATION/identity.txt         ... or in the clear (--no-passphrase), mode 0600
- *   STATION/recipient.pub        the age1... line NGOs encrypt to
+ *   STATION/recipient.pub        the age1pq1... (or age1...) line NGOs encrypt to
  *   STATION/station.key          minisign secret key that signs receipts and log entries
  *   STATION/station.pub          its public key, for NGOs and auditors
  *   STATION/trusted-signers.txt  the trust store
@@ -14,7 +16,9 @@
  *   STATION/staging/             work area of imports in progress
  *   STATION/.lock                the station lock (station_lock.h, inside the module only)
  *
- * The station id is the key id of the station's signing key.
+ * The station id is the key id of the station's signing key. A station has exactly one
+ * recipient type (FORMAT.md 4): a hybrid station holds no X25519 identity, so nothing sealed
+ * to it can be opened by breaking X25519 alone.
  */
 #ifndef AIRSEAL_STATION_STATION_H
 #define AIRSEAL_STATION_STATION_H
@@ -24,6 +28,7 @@
 
 #include "../core/error.h"
 #include "../crypto/age_keys.h"
+#include "../crypto/fingerprint.h"
 #include "../crypto/minisign.h"
 
 #define AS_STATION_CONF "station.conf"
@@ -40,14 +45,22 @@
 #define AS_STATION_STAGING "staging"
 #define AS_STATION_SCAN_CACHE "scan-cache"
 
+typedef enum {
+    AS_STATION_X25519, /* classical: age1... / AGE-SECRET-KEY-1... (stations before issue 15) */
+    AS_STATION_HYBRID, /* post-quantum hybrid: age1pq1... / AGE-SECRET-KEY-PQ-1... (default) */
+} as_station_kind;
+
 typedef struct as_station {
     char *dir;
     char id[AS_MINI_KEYID_STR];
     as_mini_pubkey pub;
-    as_age_recipient recipient;
+    as_station_kind kind;
+    as_age_recipient recipient;       /* set when kind is AS_STATION_X25519 */
+    as_age_pq_recipient pq_recipient; /* set when kind is AS_STATION_HYBRID */
     bool protected_at_rest;
     time_t created;
-    as_age_identity *identity;       /* set by as_station_unlock */
+    as_age_identity *identity;       /* set by as_station_unlock (classical) */
+    as_age_pq_identity *pq_identity; /* set by as_station_unlock (hybrid) */
     as_mini_seckey *signer;          /* set by as_station_unlock */
     struct as_station_lockstate *lk; /* the lock and work folder; see station_lock.h */
 } as_station;
@@ -60,6 +73,17 @@ typedef struct as_station {
  */
 int as_station_create(as_station *st, const char *dir, const char *passphrase,
                       size_t passphrase_len, as_error *err);
+
+/* As as_station_create, with the station's recipient type chosen: AS_STATION_HYBRID is what
+ * `airseal-recv init` makes; as_station_create makes a classical station. */
+int as_station_create_kind(as_station *st, const char *dir, as_station_kind kind,
+                           const char *passphrase, size_t passphrase_len, as_error *err);
+
+/* The station's recipient string (age1pq1... or age1...), NUL-terminated, into out. */
+void as_station_recipient_format(const as_station *st, char out[AS_AGE_PQ_RECIPIENT_STR_MAX]);
+
+/* The fingerprint of the station's recipient (fingerprint.h), of whichever type it is. */
+void as_station_recipient_fingerprint(const as_station *st, char out[AS_FINGERPRINT_STR]);
 
 /* Opens an existing station: reads and cross-checks its public parts. */
 int as_station_open(as_station *st, const char *dir, as_error *err);

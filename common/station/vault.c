@@ -244,7 +244,8 @@ int as_vault_verify(const char *entry, const as_mini_pubkey *signer, as_vault_re
     if (as_file_read_all_flags(p_man, AS_MANIFEST_MAX_BYTES, AS_FILE_NOFOLLOW, &mtext, &mlen,
                                err) != 0 ||
         as_file_read_all_flags(p_msig, 16384, AS_FILE_NOFOLLOW, &msig, &mslen, err) != 0 ||
-        as_manifest_verify(mtext, mlen, msig, mslen, signer, &rep->comment, NULL, &m, err) != 0)
+        as_manifest_verify(mtext, mlen, msig, mslen, signer, &rep->comment, NULL, NULL, &m, err) !=
+            0)
         goto out;
     uint8_t *buf = malloc(1 << 20);
     if (buf == NULL) {

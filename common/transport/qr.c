@@ -591,3 +591,44 @@ int as_qr_decode_photo(as_image *img, as_qr_symbol_fn fn, void *ctx, as_error *e
     as_image_free(img);
     return n;
 }
+
+/* True if every character is in QR's alphanumeric set (0-9, A-Z, space, $%*+-./:). */
+static int qr_is_alnum(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              strchr(" $%*+-./:", s[i]) != NULL) ||
+            s[i] == '\0')
+            return 0;
+    return 1;
+}
+
+int as_qr_encode_alnum(as_qr *q, const char *text, as_qr_ecc ecc, as_error *err)
+{
+    memset(q, 0, sizeof *q);
+    size_t n = strlen(text);
+    if (n == 0 || n > 4296 || !qr_is_alnum(text, n))
+        return as_fail(err, AS_ERR_USAGE,
+                       "text for an alphanumeric QR code must be 1 to 4296 characters of "
+                       "0-9 A-Z $%%*+-./: and space");
+    QRinput *in = QRinput_new2(0, (QRecLevel)ecc);
+    if (in == NULL || QRinput_append(in, QR_MODE_AN, (int)n, (const unsigned char *)text) != 0) {
+        QRinput_free(in);
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    }
+    QRcode *c = QRcode_encodeInput(in);
+    QRinput_free(in);
+    if (c == NULL)
+        return as_fail(err, AS_ERR_USAGE, "%zu characters do not fit one QR code at this level", n);
+    q->version = c->version;
+    q->width = c->width;
+    q->modules = malloc((size_t)c->width * (size_t)c->width);
+    if (q->modules == NULL) {
+        QRcode_free(c);
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    }
+    for (int i = 0; i < c->width * c->width; i++)
+        q->modules[i] = c->data[i] & 1;
+    QRcode_free(c);
+    return 0;
+}

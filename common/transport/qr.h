@@ -125,4 +125,13 @@ int as_qr_decode_photo(as_image *img, as_qr_symbol_fn fn, void *ctx, as_error *e
 int as_qr_decode_zbar(as_qr_decoder *d, void *zbar_image, as_qr_symbol_fn fn, void *ctx,
                       as_error *err);
 
+/*
+ * Encodes text as one QR code in alphanumeric mode (5.5 bits a character instead of 8: an
+ * upper-case Bech32 key needs a version about a third smaller than in byte mode, so its
+ * modules are larger in a photo). text must hold only 0-9, A-Z, space and $%*+-./: ; the
+ * smallest version that fits at ecc is chosen. Returns 0, or -1 (AS_ERR_USAGE) if text has
+ * another character or does not fit.
+ */
+int as_qr_encode_alnum(as_qr *q, const char *text, as_qr_ecc ecc, as_error *err);
+
 #endif

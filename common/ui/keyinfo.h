@@ -16,7 +16,7 @@ typedef enum {
 
 typedef struct as_keyinfo {
     as_key_kind kind;
-    char id[AS_AGE_RECIPIENT_STR_MAX]; /* minisign key id, or the age1... recipient */
+    char id[AS_AGE_PQ_RECIPIENT_STR_MAX]; /* minisign key id, or the age1pq1.../age1... one */
     char fingerprint[AS_FINGERPRINT_STR];
 } as_keyinfo;
 

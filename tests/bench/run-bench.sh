@@ -23,24 +23,52 @@ ratio() { printf '  %-44s %7.2f x\n' "$1" "$(echo "$2 / ($3 + 0.0001)" | bc -l)"
 
 echo "== setup: $MB MB of evidence in 64 files"
 airseal-send keygen -o ngo --no-passphrase > /dev/null
-airseal-recv init st --no-passphrase > /dev/null
+# st: a classical station, so that stock age 1.1.1 can be compared on the same recipient;
+# pst: a post-quantum hybrid one (the default), for the hybrid cost below
+airseal-recv init st --classical --no-passphrase > /dev/null
 airseal-recv trust st add ngo.pub --yes > /dev/null
+airseal-recv init pst --no-passphrase > /dev/null
+airseal-recv trust pst add ngo.pub --yes > /dev/null
 mkdir ev && for i in $(seq 1 64); do head -c $((MB * 1024 * 1024 / 64)) /dev/urandom > "ev/f$i.bin"; done
 R=$(cat st/recipient.pub)
 
 echo "== sealing (hash every file, tar, age-encrypt, sign, 5% parity)"
-run "airseal-send pack" airseal-send pack -r "$R" -s ngo.key -o out ev; a=$secs
+run "airseal-send pack" airseal-send pack -r "$R" -s ngo.key -o out ev; a=$secs; a_pack=$secs
 run "stock tar | age -r" sh -c "tar -cf - ev | age -r $R -o stock.age"; s1=$secs
 run "stock minisign -S" minisign -S -s ngo.key -m stock.age; s2=$secs
 run "stock sha256sum (the manifest's hashing)" sh -c "sha256sum ev/* > /dev/null"; s3=$secs
 ratio "stock (tar|age + minisign + sha256sum) / airseal" "$(echo "$s1 + $s2 + $s3" | bc -l)" "$a"
 
 echo "== import (verify, decrypt, extract with every check, hash, vault)"
-run "airseal-recv import" airseal-recv import st out; a=$secs
+run "airseal-recv import" airseal-recv import st out; a=$secs; a_import=$secs
 mkdir x
 run "stock minisign -V" minisign -V -p ngo.pub -m stock.age; s1=$secs
 run "stock age -d | tar -x" sh -c "age -d -i st/identity.txt stock.age | tar -x -C x"; s2=$secs
 ratio "stock (minisign -V + age|tar) / airseal" "$(echo "$s1 + $s2" | bc -l)" "$a"
+
+echo "== hybrid (age1pq1: ML-KEM-768 + X25519) against classical (age1: X25519) recipients"
+PR=$(cat pst/recipient.pub)
+run "airseal-send pack, hybrid recipient" airseal-send pack -r "$PR" -s ngo.key -o pout ev; hp=$secs
+run "airseal-recv import, hybrid station" airseal-recv import pst pout; hi=$secs
+# the per-file cost alone: seal and open an empty file N times (process start included), the
+# header's key wrapping and unwrapping being all the work there is
+N=${BENCH_KEYOPS:-100}
+: > empty
+per() { # per LABEL CMD...: mean milliseconds per run of CMD over N runs
+    local label=$1 t0 t1; shift
+    t0=$(date +%s.%N)
+    for _ in $(seq "$N"); do "$@" > /dev/null 2>&1 || { echo "$label failed"; exit 1; }; done
+    t1=$(date +%s.%N)
+    printf '  %-44s %7.2f ms per file (mean of %s)\n' "$label" "$(echo "($t1 - $t0) * 1000 / $N" | bc -l)" "$N"
+}
+astool age-encrypt -r "$R" < empty > c.age && astool age-encrypt -r "$PR" < empty > p.age
+per "seal an empty file, classical" sh -c "astool age-encrypt -r $R < empty"
+per "seal an empty file, hybrid" sh -c "astool age-encrypt -r $PR < empty"
+per "open it, classical" sh -c "astool age-decrypt -i st/identity.txt < c.age"
+per "open it, hybrid" sh -c "astool age-decrypt -i pst/identity.txt < p.age"
+printf '  %-44s %7d / %d bytes\n' "age header, hybrid / classical" "$(($(stat -c %s p.age) - 32))" "$(($(stat -c %s c.age) - 32))"
+ratio "pack of $MB MB: hybrid / classical" "$hp" "$a_pack"
+ratio "import of $MB MB: hybrid / classical" "$hi" "$a_import"
 
 echo "== QR frames (screen preset: version 25, level M, 30% parity) of a 200 kB bundle"
 mkdir qev && head -c 200000 /dev/urandom > qev/a.bin

@@ -24,7 +24,7 @@ answered: a passphrase prompt (nothing is echoed) with the guide's passphrase fo
 station or for the NGO key; a "[y/N] " question with what the guide shows typed after it.
 
 What differs from run to run is matched, not compared: key ids, fingerprints, bundle ids,
-digests, age recipients and times. The first time a value is seen in the output it is bound
+digests, age recipients (age1... and age1pq1...) and times. The first time a value is seen in the output it is bound
 to the value the guide shows there, across all guides; from then on the same guide value
 must be the same actual value, and a different one a different value. A command that uses a
 value from an earlier output (a receipt's file name) has it replaced by the bound one. "…"
@@ -48,6 +48,7 @@ COMMAND_TIMEOUT = float(os.environ.get("GUIDE_COMMAND_TIMEOUT", "900"))
 
 # The values that differ between runs, longest alternatives first.
 CLASSES = [
+    ("agepq", r"age1pq1[02-9ac-hj-np-z]{1952}"),
     ("sha256", r"[0-9a-f]{64}"),
     ("age", r"age1[02-9ac-hj-np-z]{58}"),
     ("bundle", r"[0-9a-f]{32}"),

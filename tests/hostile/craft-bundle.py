@@ -5,7 +5,8 @@
 
 writes OUTDIR/bundle.age and OUTDIR/bundle.age.minisig: a tar archive crafted for the attack
 CASE, whose manifest and outer signature are made with stock minisign by the key pair NGO
-(NGO.key unencrypted, NGO.pub) and whose encryption is stock age to RECIPIENT. Everything a
+(NGO.key unencrypted, NGO.pub) and whose encryption is stock age to RECIPIENT (airseal's own
+age through astool for an age1pq1... hybrid RECIPIENT, which age 1.1.1 lacks). Everything a
 signer can do is done right, so the import must catch the attack in the archive itself.
 The cases are listed in CASES below; `craft-bundle.py --list` prints their names.
 MANIFEST_RECIPIENT, when given, is the recipient the signed manifest names instead of
@@ -217,6 +218,15 @@ CASES = {
     # a second bundle reusing a known id; the evidence differs every run (CRAFT_NOTE)
     "chosen-id": (listed(("a.txt", GOOD), ("note.txt", os.environ.get("CRAFT_NOTE", "").encode())),
                   plain(("a.txt", GOOD), ("note.txt", os.environ.get("CRAFT_NOTE", "").encode()))),
+    # hybrid (age1pq1...) recipients in the signed manifest (issue 15): more than the 8 a
+    # manifest may list (each 1,216 bytes parsed); one with a broken checksum; one in upper case
+    # (Bech32 allows it, but a manifest is canonical: lower case only)
+    "pq-recipient-flood": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD)),
+                           {"more_recipients": 8}),
+    "pq-recipient-bad-checksum": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD)),
+                                  {"more": ["recipient: age1pq1" + "q" * 1952]}),
+    "pq-recipient-upper-case": (listed(("a.txt", GOOD)), plain(("a.txt", GOOD)),
+                                {"upper_recipient": True}),
 }
 
 # The case id of a case, when not "hostile": each byte other than A-Z a-z 0-9 _ - . takes 3
@@ -272,7 +282,11 @@ def main():
     keyid = key_id(ngo + ".pub")
     bundle = os.environ.get("CRAFT_BUNDLE_ID") or os.urandom(16).hex()
     case_id = extra.get("case", os.environ.get("CRAFT_CASE") or CASE_IDS.get(case, "hostile"))
-    text = manifest(bundle, keyid, listed_recipient, files, case_id, extra.get("more", ()))
+    more = list(extra.get("more", ()))
+    more += ["recipient: " + listed_recipient] * extra.get("more_recipients", 0)
+    if extra.get("upper_recipient"):
+        listed_recipient = listed_recipient.upper()
+    text = manifest(bundle, keyid, listed_recipient, files, case_id, more)
     os.makedirs(outdir, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         mpath = os.path.join(tmp, "manifest.txt")
@@ -298,7 +312,13 @@ def main():
             cut = raw.find(b"x" * 1024) + 1024
             raw = raw[:cut]
         out = os.path.join(outdir, "bundle.age")
-        subprocess.run(["age", "-r", recipient, "-o", out], input=raw, check=True)
+        # Debian 12's age 1.1.1 has no hybrid recipients: astool (airseal's age) seals to those
+        enc = ["astool", "age-encrypt"] if recipient.startswith("age1pq1") else ["age", "-o", out]
+        if enc[0] == "astool":
+            with open(out, "wb") as f:
+                subprocess.run(enc + ["-r", recipient], input=raw, stdout=f, check=True)
+        else:
+            subprocess.run(enc + ["-r", recipient], input=raw, check=True)
         total = sum(f[1] for f in files)
         comment_case = pct(extra.get("comment_case", case_id))
         comment = "airseal-bundle v1 bundle:%s case:%s files:%d bytes:%d manifest:%s" % (

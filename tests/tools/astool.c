@@ -44,14 +44,19 @@ static int age_encrypt(int argc, char **argv)
 {
     as_error err = {0};
     as_age_recipient r[16];
-    as_age_encrypt_opts o = {.recipients = r};
+    static as_age_pq_recipient pq[4]; /* age1pq1... strings: hybrid recipients */
+    as_age_encrypt_opts o = {.recipients = r, .pq_recipients = pq};
     as_buf pass = {0};
     as_pass_source ps = {AS_PASS_FILE, NULL};
     int c;
     while ((c = getopt(argc, argv, "ar:P:N:")) != -1) {
         if (c == 'a')
             o.armor = true;
-        else if (c == 'r' && o.nrecipients < 16) {
+        else if (c == 'r' && strncmp(optarg, "age1pq1", 7) == 0 && o.npq_recipients < 4) {
+            if (as_age_pq_recipient_parse(&pq[o.npq_recipients++], optarg, strlen(optarg), &err) !=
+                0)
+                return fail(&err);
+        } else if (c == 'r' && o.nrecipients < 16) {
             if (as_age_recipient_from_arg(&r[o.nrecipients++], optarg, &err) != 0)
                 return fail(&err);
         } else if (c == 'P')
@@ -86,14 +91,27 @@ static int age_decrypt(int argc, char **argv)
     size_t nids = 0;
     as_buf pass = {0};
     as_pass_source ps = {AS_PASS_FILE, NULL};
-    as_age_keyring k = {.identities = ids};
+    as_age_pq_identity *pq_ids[64];
+    size_t npq = 0;
+    as_age_keyring k = {.identities = ids, .pq_identities = pq_ids};
     int c;
     while ((c = getopt(argc, argv, "i:P:")) != -1) {
         if (c == 'i') {
             as_buf f;
             as_age_identity_list l;
-            if (as_file_read_secret(optarg, 65536, &f, &err) != 0 ||
-                as_age_identity_file_parse(&l, f.data, f.len, &err) != 0)
+            if (as_file_read_secret(optarg, 65536, &f, &err) != 0)
+                return fail(&err);
+            /* A hybrid station's identity file holds one AGE-SECRET-KEY-PQ-1 line. */
+            if (memmem(f.data, f.len, "AGE-SECRET-KEY-PQ-1", 19) != NULL) {
+                as_age_pq_identity *id =
+                    npq < 64 ? as_age_pq_identity_file_parse(f.data, f.len, &err) : NULL;
+                as_buf_free(&f);
+                if (id == NULL)
+                    return fail(&err);
+                pq_ids[npq++] = id;
+                continue;
+            }
+            if (as_age_identity_file_parse(&l, f.data, f.len, &err) != 0)
                 return fail(&err);
             as_buf_free(&f);
             for (size_t i = 0; i < l.n && nids < 64; i++)
@@ -106,6 +124,7 @@ static int age_decrypt(int argc, char **argv)
         }
     }
     k.nidentities = nids;
+    k.npq_identities = npq;
     if (ps.file != NULL) {
         if (as_passphrase_get(&ps, "x", false, &pass, &err) != 0)
             return fail(&err);
@@ -121,6 +140,8 @@ static int age_decrypt(int argc, char **argv)
     as_age_decryptor_free(d);
     for (size_t i = 0; i < nids; i++)
         as_age_identity_free(ids[i]);
+    for (size_t i = 0; i < npq; i++)
+        as_age_pq_identity_free(pq_ids[i]);
     as_buf_free(&pass);
     return rc ? fail(&err) : 0;
 }
