@@ -1,9 +1,10 @@
 /*
  * test_golden.c: airseal's own formats pinned by golden bytes (tests/vectors/airseal/, made
  * with the format of 2026-12-02). For each golden file: (a) the library parses it and every
- * field equals the expected parse in parse/NAME.txt (written by hand from the spec's field
- * list, one "name: value" a line); (b) where the writer is deterministic, the library writes
- * the same value again and the bytes equal the golden. A change made to writer and reader
+ * field equals the expected parse in parse/NAME.txt (one "name: value" a line, recorded from
+ * the parser once and checked by eye against the golden bytes and FORMAT.md); (b) where the
+ * writer is deterministic, the library writes the same value again and the bytes equal the
+ * golden. A change made to writer and reader
  * together, which a format -> parse round trip cannot see, fails here.
  *
  * AS_GOLDEN_RECORD=DIR writes each parse that differs into DIR, to review by eye; the test
