@@ -4,8 +4,8 @@
  * field equals the expected parse in parse/NAME.txt (one "name: value" a line, recorded from
  * the parser once and checked by eye against the golden bytes and FORMAT.md); (b) where the
  * writer is deterministic, the library writes the same value again and the bytes equal the
- * golden. A change made to writer and reader
- * together, which a format -> parse round trip cannot see, fails here.
+ * golden. A change made to writer and reader together, which a format -> parse round trip
+ * cannot see, fails here.
  *
  * AS_GOLDEN_RECORD=DIR writes each parse that differs into DIR, to review by eye; the test
  * fails all the same.
