@@ -29,10 +29,10 @@ static const char KNOWN[] = "airseal receipt v1\n"
 static void known_receipt(as_receipt *r)
 {
     memset(r, 0, sizeof *r);
-    strcpy(r->station, "0123456789ABCDEF");
-    strcpy(r->bundle_id, "00112233445566778899aabbccddeeff");
-    strcpy(r->case_id, "ICC-01/22");
-    strcpy(r->signer, "FEDCBA9876543210");
+    snprintf(r->station, sizeof r->station, "%s", "0123456789ABCDEF");
+    snprintf(r->bundle_id, sizeof r->bundle_id, "%s", "00112233445566778899aabbccddeeff");
+    snprintf(r->case_id, sizeof r->case_id, "%s", "ICC-01/22");
+    snprintf(r->signer, sizeof r->signer, "%s", "FEDCBA9876543210");
     r->sealed_size = 5320;
     as_hex_decode(r->sealed_sha256, 32,
                   "a7f0006d1eae61f00a658478ab8b89fcb66ae1fab12eacd4d74ac14d8bfef518", 64);
