@@ -78,7 +78,31 @@ tail -c +513 usb-split/bundle.age.part001 > joined.age
 age -d -i $S/identity.txt joined.age > /dev/null 2>&1 && minisign -V -q -p keys/TEST-ONLY-ngo.pub -m joined.age -x usb-split/bundle.age.minisig &&
     ok "the split part's payload is a bundle age and minisign accept" || not_ok "the split part's payload is not the signed bundle"
 
-# The golden station is refused if a byte of its log changes (this test can fail).
-cp -r $S tampered && chmod 700 tampered && sed -i '2s/Golden%20field/Golden%20feld/' tampered/custody.log
-expect 1 "^airseal-recv: error: custody log entry 2 \(line 2\): signature does not verify \(entry modified\)$" "a golden log with one changed byte is refused" -- airseal-recv verify --station tampered tampered/custody.log
+# Damaged golden inputs (one table: name, maker, status, line, command). Each maker works in
+# a fresh copy (d/); the golden station copies must be unchanged byte for byte afterwards.
+mk_log() { sed -i '2s/Golden%20field/Golden%20feld/' d/station/custody.log; }
+mk_receipt() { sed -i 's/^files: 2$/files: 3/' d/station/receipts/$ID.receipt; }
+mk_evidence() { chmod u+w d/station/$ENTRY/evidence d/station/$ENTRY/evidence/statement.txt && printf 'X' >> d/station/$ENTRY/evidence/statement.txt; }
+mk_foreign_sig() { rm d/usb/bundle.index && cp usb-split/bundle.age.minisig d/usb/bundle.age.minisig; }
+mk_conf() { sed -i 's/^station-id: .*/station-id: 0000000000000000/' d/station/station.conf; }
+CASES=(
+    "log entry changed|mk_log|1|^airseal-recv: error: custody log entry 2 \(line 2\): signature does not verify \(entry modified\)$|airseal-recv verify --station d/station d/station/custody.log"
+    "receipt field changed|mk_receipt|1|^airseal-send: error: signature verification failed \(data modified or signature forged\)$|airseal-send verify-receipt -p d/station/station.pub d/station/receipts/$ID.receipt"
+    "vault evidence changed|mk_evidence|1|^airseal-recv: error: evidence/statement\.txt does not match the manifest \(size\)$|airseal-recv verify --station d/station d/station/$ENTRY"
+    "signature of another bundle|mk_foreign_sig|1|^airseal-recv: error: the sources hold more than one bundle \($ID, and 968d2fbc14b43af7990d58000cd725ba in d/usb/bundle\.age\.minisig\); import one bundle at a time$|airseal-recv import station-pre-import d/usb"
+    "station.conf id changed|mk_conf|1|^airseal-recv: error: d/station: station key id B075A0EB38158F3C does not match station\.conf \(0000000000000000\)$|airseal-recv import d/station usb"
+)
+fresh
+pre_before=$(station_state station-pre-import) st_before=$(station_state $S)
+for row in "${CASES[@]}"; do
+    IFS='|' read -r name maker status line cmd <<< "$row"
+    chmod -R u+w d 2> /dev/null; rm -rf d && mkdir d && cp -r $S usb d/ && $maker
+    d_before=$(station_state d/station)
+    /usr/bin/time -f '%e s %M KiB' -o time.out true
+    expect "$status" "$line" "golden, $name: refused" -- /usr/bin/time -f '%e s %M KiB' -a -o time.out $cmd
+    diag "golden, $name: $(tail -1 time.out)"
+    [ "$(station_state station-pre-import)" = "$pre_before" ] && [ "$(station_state $S)" = "$st_before" ] &&
+        [ "$(station_state d/station)" = "$d_before" ] && ok "golden, $name: stations unchanged byte for byte" ||
+        not_ok "golden, $name: a station changed"
+done
 done_testing
