@@ -20,6 +20,14 @@ void as_fault_point(const char *step)
         const char *name;
         unsigned long visits;
     } seen[MAX_STEPS];
+    static int stopped;
+    const char *stop = getenv("AIRSEAL_TEST_STOP_AT");
+    /* Stopped, not killed, and only the first time: a test looks at the live process (its
+     * /proc files) and lets it run to the end with SIGCONT. */
+    if (stop != NULL && !stopped && strcmp(stop, step) == 0) {
+        stopped = 1;
+        raise(SIGSTOP);
+    }
     const char *want = getenv("AIRSEAL_TEST_KILL_AT");
     if (want == NULL)
         return;

@@ -6,6 +6,9 @@
  *   AIRSEAL_TEST_KILL_AT=<step>[@N] as_fault_point(step) sends SIGKILL to the process the N-th
  *                                  time (default the first) it reaches that step, to prove that
  *                                  a crash there loses nothing.
+ *   AIRSEAL_TEST_STOP_AT=<step>    as_fault_point(step) stops the process (SIGSTOP) the first
+ *                                  time it reaches that step, so a test can read its /proc files
+ *                                  while it holds its secrets, then resume it (SIGCONT).
  *   AIRSEAL_TEST_ENOSPC_AT=<n>     writes through as_write_fd_all() fail with ENOSPC once n
  *                                  bytes in total have been written by the process.
  *   AIRSEAL_TEST_WRITTEN_TO=<file> at exit, writes the number of bytes the process wrote
