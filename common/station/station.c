@@ -379,6 +379,7 @@ int as_station_open(as_station *st, const char *dir, as_error *err)
         memchr(conf, '\0', len) != NULL ||
         conf_get((char *)conf, "station-id", id, sizeof id) != 0 ||
         conf_get((char *)conf, "passphrase", prot, sizeof prot) != 0 ||
+        (strcmp(prot, "yes") != 0 && strcmp(prot, "no") != 0) ||
         conf_get((char *)conf, "created", when, sizeof when) != 0 ||
         as_time_parse_utc(when, strlen(when), &st->created) != 0) {
         as_fail(err, AS_ERR_FORMAT, "%s/%s is malformed", dir, AS_STATION_CONF);

@@ -8,7 +8,7 @@ KEYFILEs are unencrypted secret keys: minisign secret key files (NAME.key, stati
 age identity files (identity.txt). Each gives several forms of its secret, all searched
 anywhere in the bytes (not only at a line's start): the raw seed or scalar, its base64 and
 hex, the 64-byte Ed25519 secret key and its base64, the key file's base64 line, the
-AGE-SECRET-KEY string. Prints one line per hit ("PATH: FORM") and exits 1 if there was any,
+AGE-SECRET-KEY string (X25519 or PQ hybrid). Prints one line per hit ("PATH: FORM") and exits 1 if there was any,
 0 if none.
 """
 import base64, os, sys
@@ -33,7 +33,7 @@ def forms(path):
     found = {}
     for line in text.splitlines():
         line = line.strip()
-        if line.startswith("AGE-SECRET-KEY-1"):
+        if line.startswith(("AGE-SECRET-KEY-1", "AGE-SECRET-KEY-PQ-1")):  # X25519 scalar or hybrid seed
             scalar = bech32_payload(line)
             found["age identity string"] = line.encode()
             found["age scalar raw"] = scalar

@@ -236,7 +236,7 @@ static void manifest_check(void **state)
     as_error err = {0};
     as_manifest m = {0};
     golden_parts(&c0, &pk0, &st0);
-    assert_int_equal(as_manifest_verify(text, tn, sig, sn, &pk0, &c0, &st0, &m, &err), 0);
+    assert_int_equal(as_manifest_verify(text, tn, sig, sn, &pk0, &c0, &st0, NULL, &m, &err), 0);
     assert_int_equal(m.nfiles, 2);
     as_manifest_free(&m);
     as_mini_seckey *osk = as_mini_keygen(&other, &err);
@@ -270,7 +270,7 @@ static void manifest_check(void **state)
         }
         memset(&m, 0, sizeof m);
         as_error_clear(&err);
-        if (as_manifest_verify(text, tn, sig, sn, &pk, &c, &st, &m, &err) != -1)
+        if (as_manifest_verify(text, tn, sig, sn, &pk, &c, &st, NULL, &m, &err) != -1)
             fail_msg("%s: accepted", MISMATCH[i].name);
         /* '@' stands for the random key's id. */
         char want[256], oid[AS_MINI_KEYID_STR];
