@@ -452,8 +452,9 @@ static int unlink_files(int dfd, char sub[NAME_MAX + 1], const char *path, as_er
             rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot stat %s below %s", e->d_name, path);
         } else if (S_ISDIR(st.st_mode)) {
             /* A read-only folder cannot lose entries; if the chmod fails, the removal says why. */
-            if ((st.st_mode & 0700) != 0700)
-                (void)fchmodat(dfd, e->d_name, 0700, 0);
+            if ((st.st_mode & 0700) != 0700 && fchmodat(dfd, e->d_name, 0700, 0) != 0) {
+                /* nothing to do here: the removal below it fails and names the folder */
+            }
             snprintf(sub, NAME_MAX + 1, "%s", e->d_name);
             rc = 1;
         } else if (unlinkat(dfd, e->d_name, 0) != 0) {

@@ -138,8 +138,8 @@ static int from_file(as_recipient_key *out, const char *arg, as_error *err)
         return as_fail(err, AS_ERR_USAGE,
                        "recipient '%s' is neither an age1... key nor a readable file", arg);
     }
-    const char *line;
-    size_t n;
+    const char *line = NULL;
+    size_t n = 0;
     int rc = file_line(data, len, arg, &line, &n, err);
     if (rc == 0 && (rc = as_recipient_key_parse(out, line, n, err)) != 0)
         as_error_prefix(err, "%s: ", arg);
