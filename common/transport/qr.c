@@ -41,16 +41,9 @@ size_t as_qr_capacity(int version, as_qr_ecc ecc)
     return lo;
 }
 
-int as_qr_encode(as_qr *q, const uint8_t *data, size_t len, int version, as_qr_ecc ecc,
-                 as_error *err)
+/* Copies libqrencode's code c into q as one byte per module (1 = dark) and frees c. */
+static int take_code(as_qr *q, QRcode *c, as_error *err)
 {
-    memset(q, 0, sizeof *q);
-    if (len == 0 || len > 2953)
-        return as_fail(err, AS_ERR_USAGE, "%zu bytes cannot fit one QR code", len);
-    QRcode *c = QRcode_encodeData((int)len, data, version, (QRecLevel)ecc);
-    if (c == NULL)
-        return as_fail(err, AS_ERR_USAGE, "%zu bytes do not fit a QR code of version %d", len,
-                       version);
     q->version = c->version;
     q->width = c->width;
     q->modules = malloc((size_t)c->width * (size_t)c->width);
@@ -62,6 +55,19 @@ int as_qr_encode(as_qr *q, const uint8_t *data, size_t len, int version, as_qr_e
         q->modules[i] = c->data[i] & 1;
     QRcode_free(c);
     return 0;
+}
+
+int as_qr_encode(as_qr *q, const uint8_t *data, size_t len, int version, as_qr_ecc ecc,
+                 as_error *err)
+{
+    memset(q, 0, sizeof *q);
+    if (len == 0 || len > 2953)
+        return as_fail(err, AS_ERR_USAGE, "%zu bytes cannot fit one QR code", len);
+    QRcode *c = QRcode_encodeData((int)len, data, version, (QRecLevel)ecc);
+    if (c == NULL)
+        return as_fail(err, AS_ERR_USAGE, "%zu bytes do not fit a QR code of version %d", len,
+                       version);
+    return take_code(q, c, err);
 }
 
 void as_qr_free(as_qr *q)
@@ -620,15 +626,5 @@ int as_qr_encode_alnum(as_qr *q, const char *text, as_qr_ecc ecc, as_error *err)
     QRinput_free(in);
     if (c == NULL)
         return as_fail(err, AS_ERR_USAGE, "%zu characters do not fit one QR code at this level", n);
-    q->version = c->version;
-    q->width = c->width;
-    q->modules = malloc((size_t)c->width * (size_t)c->width);
-    if (q->modules == NULL) {
-        QRcode_free(c);
-        return as_fail(err, AS_ERR_NOMEM, "out of memory");
-    }
-    for (int i = 0; i < c->width * c->width; i++)
-        q->modules[i] = c->data[i] & 1;
-    QRcode_free(c);
-    return 0;
+    return take_code(q, c, err);
 }
