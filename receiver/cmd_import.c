@@ -11,6 +11,7 @@
 #include "common/core/text.h"
 #include "common/station/intake.h"
 #include "common/ui/cli.h"
+#include "common/ui/progress.h"
 
 static const char help[] =
     "usage: airseal-recv import STATION SOURCE... [--passphrase-file FILE]\n"
@@ -254,7 +255,7 @@ int cmd_import(int argc, char **argv)
     char *const *sources = argv + optind + 1;
     size_t nsources = (size_t)(argc - optind - 1);
     bool qr = camera != NULL || sources_are_frames(sources, nsources);
-    bool tty = as_cli_stderr_is_tty();
+    const as_progress_sink *tty = as_term_progress();
     /* The station module takes the station lock itself, after reading the sources. */
     int rc = qr ? as_import_qr(&st, sources, nsources, camera, tty, r, &err)
                 : as_import_usb(&st, sources, nsources, tty, r, &err);

@@ -18,6 +18,7 @@
 #include "common/station/vault.h"
 #include "common/transport/usb.h"
 #include "common/ui/cli.h"
+#include "common/ui/progress.h"
 
 static const char help[] =
     "usage: airseal-recv verify [-p KEY.pub | --station STATION] TARGET\n"
@@ -169,7 +170,7 @@ static int verify_bundle(const char *target, const char *keyfile, const char *st
     if (tmpl == NULL || as_outfile_open(&o, tmpl, 0600, err) != 0)
         goto out;
     unlink(o.tmp);
-    if (as_usb_assemble(in, &o, &rep, sha, pre, &size, as_cli_stderr_is_tty(), err) != 0)
+    if (as_usb_assemble(in, &o, &rep, sha, pre, &size, as_term_progress(), err) != 0)
         goto out;
     const uint8_t *const *sigs;
     const size_t *lens;

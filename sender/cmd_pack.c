@@ -15,6 +15,7 @@
 #include "common/crypto/fingerprint.h"
 #include "common/transport/usb.h"
 #include "common/ui/cli.h"
+#include "common/ui/progress.h"
 #include "common/ui/recipient.h"
 #include "common/ui/keyfile.h"
 
@@ -227,7 +228,7 @@ int cmd_pack(int argc, char **argv)
     if (as_usb_out_open(&u, outdir, split, ev.total, &err) != 0)
         goto fail;
     opened = true;
-    bool tty = as_cli_stderr_is_tty();
+    const as_progress_sink *tty = as_term_progress();
     as_seal_opts so = {.recipients = rp->x,
                        .nrecipients = rp->nx,
                        .pq_recipients = rp->pq,

@@ -15,6 +15,7 @@
 #include "common/transport/frame_render.h"
 #include "common/transport/usb.h"
 #include "common/ui/cli.h"
+#include "common/ui/progress.h"
 
 static const char help[] =
     "usage: airseal-send qr BUNDLE -o FRAMEDIR [options]\n"
@@ -56,7 +57,7 @@ static int load_bundle(const char *src, const char *tmpdir, uint8_t **sealed, si
     int rc = -1;
     *sealed = *sig = NULL;
     if (path == NULL || as_outfile_open(&o, path, 0600, err) != 0 ||
-        as_usb_assemble(in, &o, &rep, sha, ph, &size, false, err) != 0)
+        as_usb_assemble(in, &o, &rep, sha, ph, &size, NULL, err) != 0)
         goto out;
     if (size > AS_FRAME_MAX_OBJECT) {
         as_fail(err, AS_ERR_LIMIT,
@@ -207,7 +208,7 @@ int cmd_qr(int argc, char **argv)
                                .rows = 0,
                                .case_id = bc.case_id,
                                .bundle_hex = bc.bundle_id,
-                               .progress = as_cli_stderr_is_tty()};
+                               .progress = as_term_progress()};
     if (as_frames_render(&enc, outdir, &ro, &err) != 0)
         goto fail;
     uint32_t n = enc.l.k_total + enc.l.m_total;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "../core/io.h"
+#include "../core/progress.h"
 #include "../crypto/age_keys.h"
 #include "../crypto/minisign.h"
 #include "evidence.h"
@@ -51,7 +52,7 @@ typedef struct as_seal_opts {
     const char *note;      /* may be NULL */
     const as_evidence *evidence;
     as_writer *sink; /* receives the sealed bytes (bundle.age) */
-    bool progress;   /* draw progress on a terminal */
+    const as_progress_sink *progress; /* where to report progress; NULL: silent */
 } as_seal_opts;
 
 typedef struct as_seal_result {

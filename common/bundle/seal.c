@@ -18,7 +18,7 @@
 #include "../core/text.h"
 #include "../crypto/age.h"
 #include "../crypto/sha256.h"
-#include "../ui/progress.h"
+#include "../core/progress.h"
 
 #define IO_CHUNK (1u << 20)
 #define COMMENT_PREFIX "airseal-bundle v1 "
@@ -302,8 +302,7 @@ static int seal_in_utf8(const as_seal_opts *o, as_seal_result *r, as_error *err)
     }
 
     /* 2. Hash pass. */
-    as_progress_start(&pg, "Hashing", m.total_bytes);
-    pg.enabled &= o->progress;
+    as_progress_start(&pg, o->progress, "Hashing", m.total_bytes);
     for (size_t i = 0; i < m.nfiles; i++)
         if (read_evidence(order[i], buf, m.files[i].sha256, NULL, &pg, err) != 0)
             goto out_order;
@@ -350,8 +349,7 @@ static int seal_in_utf8(const as_seal_opts *o, as_seal_result *r, as_error *err)
     if (add_memory(a, e, AS_TAR_MANIFEST, mtext.data, mtext.len, m.created, err) != 0 ||
         add_memory(a, e, AS_TAR_MANIFEST_SIG, msig.data, msig.len, m.created, err) != 0)
         goto out_order;
-    as_progress_start(&pg, "Sealing", m.total_bytes);
-    pg.enabled &= o->progress;
+    as_progress_start(&pg, o->progress, "Sealing", m.total_bytes);
     for (size_t i = 0; i < m.nfiles; i++) {
         char name[AS_PATH_MAX_BYTES + 16];
         uint8_t again[32];

@@ -19,7 +19,7 @@
 #include "../core/text.h"
 #include "../crypto/age.h"
 #include "../crypto/sha256.h"
-#include "../ui/progress.h"
+#include "../core/progress.h"
 
 #define READ_CHUNK 65536
 #define SIG_MAX 16384
@@ -380,8 +380,7 @@ static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err
     source *src = NULL;
     as_progress pg;
     memset(m, 0, sizeof *m);
-    as_progress_start(&pg, "Extracting", 0);
-    pg.enabled = false;
+    as_progress_start(&pg, NULL, "Extracting", 0);
 
     fd = as_file_open_read(o->sealed_path, AS_FILE_NOFOLLOW, NULL, err);
     root = open(o->dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -460,8 +459,7 @@ static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err
         as_fail(err, AS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    as_progress_start(&pg, "Extracting", m->total_bytes);
-    pg.enabled &= o->progress;
+    as_progress_start(&pg, o->progress, "Extracting", m->total_bytes);
 
     size_t entries = 2, dirs = 0;
     for (;;) {

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 
+#include "../core/progress.h"
 #include "../crypto/age_keys.h"
 #include "../crypto/minisign.h"
 #include "bundle.h"
@@ -33,7 +34,7 @@ typedef struct as_unseal_opts {
      * given and absolute), so every dest/evidence/<path> is checked against PATH_MAX before
      * extraction; 0 means strlen(dest). */
     size_t entry_path_max;
-    bool progress;
+    const as_progress_sink *progress; /* where to report progress; NULL: silent */
 } as_unseal_opts;
 
 /*

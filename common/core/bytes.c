@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 void as_cursor_init(as_cursor *c, const void *data, size_t len)
 {
     c->data = data;
@@ -115,6 +117,143 @@ int as_cursor_line(as_cursor *c, const char **line, size_t *len, size_t max)
 int as_cursor_end(const as_cursor *c)
 {
     return as_cursor_left(c) == 0 ? 0 : -1;
+}
+
+int as_cursor_line_span(as_cursor *c, as_span *line, size_t max)
+{
+    return as_cursor_line(c, &line->p, &line->n, max);
+}
+
+/* Splits a line at its first ": "; the key must be non-empty. */
+static int split_kv(as_span line, as_span *key, as_span *value)
+{
+    for (size_t i = 0; i + 1 < line.n; i++) {
+        if (line.p[i] == ':' && line.p[i + 1] == ' ') {
+            if (i == 0)
+                return -1;
+            *key = (as_span){line.p, i};
+            *value = (as_span){line.p + i + 2, line.n - i - 2};
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int as_cursor_any_kv(as_cursor *c, as_span *key, as_span *value, size_t max)
+{
+    size_t start = c->off;
+    as_span line;
+    if (as_cursor_line_span(c, &line, max) != 0)
+        return -1;
+    if (split_kv(line, key, value) != 0) {
+        c->off = start;
+        return -1;
+    }
+    return 0;
+}
+
+int as_cursor_kv(as_cursor *c, const char *key, as_span *value, size_t max)
+{
+    size_t start = c->off;
+    as_span k;
+    if (as_cursor_any_kv(c, &k, value, max) != 0)
+        return -1;
+    if (!as_span_eq(k, key)) {
+        c->off = start;
+        return -1;
+    }
+    return 0;
+}
+
+int as_cursor_token(as_cursor *c, as_span *tok)
+{
+    size_t left = as_cursor_left(c);
+    const char *start = (const char *)c->data + c->off;
+    const char *sp = left ? memchr(start, ' ', left) : NULL;
+    size_t n = sp ? (size_t)(sp - start) : left;
+    if (n == 0)
+        return -1;
+    if (sp != NULL && n + 1 == left)
+        return -1; /* a trailing space: the empty token after it would be lost */
+    *tok = (as_span){start, n};
+    c->off += sp ? n + 1 : n;
+    return 0;
+}
+
+int as_cursor_field(as_cursor *c, const char *prefix, as_span *value)
+{
+    size_t start = c->off, k = strlen(prefix);
+    as_span tok;
+    if (as_cursor_token(c, &tok) != 0)
+        return -1;
+    if (tok.n <= k || memcmp(tok.p, prefix, k) != 0) {
+        c->off = start;
+        return -1;
+    }
+    *value = (as_span){tok.p + k, tok.n - k};
+    return 0;
+}
+
+int as_cursor_last_line(as_cursor *c, as_span *line, size_t max)
+{
+    size_t left = as_cursor_left(c);
+    const char *start = (const char *)c->data + c->off;
+    if (left == 0 || start[left - 1] != '\n')
+        return -1;
+    /* Search back at most max+1 bytes for the '\n' ending the line before, so a hostile
+     * text cannot make this scan more than the line it asks for. */
+    size_t body = left - 1, n = 0;
+    while (n < body && start[body - n - 1] != '\n') {
+        if (n == max)
+            return -1;
+        n++;
+    }
+    *line = (as_span){start + body - n, n};
+    c->len = c->off + body - n;
+    return 0;
+}
+
+int as_cursor_be(as_cursor *c, unsigned width, uint64_t *v)
+{
+    const uint8_t *p;
+    if (width == 0 || width > 8 || as_cursor_ref(c, &p, width) != 0)
+        return -1;
+    uint64_t x = 0;
+    for (unsigned i = 0; i < width; i++)
+        x = (x << 8) | p[i];
+    *v = x;
+    return 0;
+}
+
+void as_span_cursor(as_span s, as_cursor *c)
+{
+    as_cursor_init(c, s.p, s.n);
+}
+
+bool as_span_eq(as_span s, const char *lit)
+{
+    size_t k = strlen(lit);
+    return s.n == k && (k == 0 || memcmp(s.p, lit, k) == 0);
+}
+
+int as_span_u64(as_span s, uint64_t max, bool allow_zero, uint64_t *v)
+{
+    return as_parse_u64(s.p, s.n, max, allow_zero, v);
+}
+
+int as_span_hex(as_span s, uint8_t *out, size_t n)
+{
+    return as_hex_decode(out, n, s.p, s.n);
+}
+
+int as_span_str(as_span s, char *out, size_t cap)
+{
+    if (s.n >= cap || (s.n > 0 && memchr(s.p, '\0', s.n) != NULL))
+        return -1;
+    if (s.n > 0)
+        memcpy(out, s.p, s.n);
+    out[s.n] = '\0';
+    return 0;
 }
 
 void as_buf_init(as_buf *b, size_t max)
@@ -232,6 +371,12 @@ void as_store_u64be(uint8_t *p, uint64_t v)
 {
     for (int i = 7; i >= 0; i--, v >>= 8)
         p[i] = (uint8_t)v;
+}
+
+void as_store_be(uint8_t *p, unsigned width, uint64_t v)
+{
+    for (unsigned i = width; i > 0; i--, v >>= 8)
+        p[i - 1] = (uint8_t)v;
 }
 
 void as_store_u64le(uint8_t *p, uint64_t v)

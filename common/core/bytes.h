@@ -59,6 +59,71 @@ int as_cursor_line(as_cursor *c, const char **line, size_t *len, size_t max);
 int as_cursor_end(const as_cursor *c);
 
 /*
+ * Text verbs. Every airseal text format (manifest, index, part headers, receipt, trust store,
+ * station.conf, custody log, trusted comments) is read with these, so there is one notion of
+ * a line, a "key: value" pair, a token and a number. A span is a borrowed view into the
+ * cursor's buffer; it is not NUL-terminated and may contain any byte.
+ */
+typedef struct as_span {
+    const char *p;
+    size_t n;
+} as_span;
+
+/* The next line (as as_cursor_line) as a span. */
+int as_cursor_line_span(as_cursor *c, as_span *line, size_t max);
+
+/*
+ * Reads the next line, which must be exactly "<key>: <value>" with this key (max bounds the
+ * whole line). The value may be empty and may contain ": ". Consumes nothing on failure.
+ */
+int as_cursor_kv(as_cursor *c, const char *key, as_span *value, size_t max);
+
+/*
+ * Reads the next line as "<key>: <value>" with any key: the key is what precedes the first
+ * ": " and must be non-empty. Consumes nothing on failure.
+ */
+int as_cursor_any_kv(as_cursor *c, as_span *key, as_span *value, size_t max);
+
+/*
+ * Reads the next token: the bytes up to the next single ' ' (consumed) or to the end of the
+ * cursor. Tokens are separated by exactly one space: an empty token (two spaces, a leading
+ * or trailing space, or nothing left) fails and consumes nothing.
+ */
+int as_cursor_token(as_cursor *c, as_span *tok);
+
+/* As as_cursor_token, but the token must start with prefix ("bundle:") and have something
+ * after it; *value is what follows the prefix. */
+int as_cursor_field(as_cursor *c, const char *prefix, as_span *value);
+
+/*
+ * Takes the last line off the END of the cursor: the text must end in '\n'; *line is the
+ * final line without its '\n' (at most max bytes) and the cursor keeps what precedes it.
+ * Used for a signature line that closes a text (custody log, receipt). Fails, changing
+ * nothing, when the text does not end in '\n' or the line is longer than max.
+ */
+int as_cursor_last_line(as_cursor *c, as_span *line, size_t max);
+
+/* Reads a big-endian unsigned integer of width bytes (1 to 8). */
+int as_cursor_be(as_cursor *c, unsigned width, uint64_t *v);
+
+/* A cursor over a span, to read inside a line with the same verbs. */
+void as_span_cursor(as_span s, as_cursor *c);
+
+/* True when the span is exactly the C string lit. */
+bool as_span_eq(as_span s, const char *lit);
+
+/* A decimal number: digits only, no sign, no leading zero, at most max; 0 only when
+ * allow_zero. */
+int as_span_u64(as_span s, uint64_t max, bool allow_zero, uint64_t *v);
+
+/* Exactly 2*n lower- or upper-case hex digits into n bytes. */
+int as_span_hex(as_span s, uint8_t *out, size_t n);
+
+/* Copies the span into a NUL-terminated string; fails when it does not fit (cap includes the
+ * NUL) or contains a NUL byte. */
+int as_span_str(as_span s, char *out, size_t cap);
+
+/*
  * as_buf: a growable byte buffer with a hard maximum. A buffer made with as_buf_init_secret()
  * lives in sodium_malloc memory and is wiped when it grows or is freed; use it for anything
  * holding key material or passphrases.
@@ -96,6 +161,8 @@ void as_store_u16be(uint8_t *p, uint16_t v);
 void as_store_u32be(uint8_t *p, uint32_t v);
 void as_store_u64be(uint8_t *p, uint64_t v);
 void as_store_u64le(uint8_t *p, uint64_t v);
+/* Stores v big-endian in width bytes (1 to 8); the high bytes of v that do not fit are dropped. */
+void as_store_be(uint8_t *p, unsigned width, uint64_t v);
 uint32_t as_load_u32be(const uint8_t *p);
 uint16_t as_load_u16be(const uint8_t *p);
 uint64_t as_load_u64be(const uint8_t *p);

@@ -520,7 +520,7 @@ static int known_id(as_station *st, const as_intake_input *in, const signer_pick
 
 /* Steps 3 to 5 for a bundle id new to this station. */
 static int intake_new(as_station *st, const as_intake_input *in, const signer_pick *sp,
-                      uint64_t count, bool progress, as_import_result *r, as_error *err)
+                      uint64_t count, const as_progress_sink *progress, as_import_result *r, as_error *err)
 {
     as_manifest m;
     char *log = as_station_path(st, AS_STATION_LOG, err);
@@ -575,7 +575,7 @@ out:
 }
 
 /* as_intake under the station lock. */
-static int intake_locked(as_station *st, const as_intake_input *in, bool progress,
+static int intake_locked(as_station *st, const as_intake_input *in, const as_progress_sink *progress,
                          as_import_result *r, as_error *err)
 {
     as_trust_store ts = {0};
@@ -623,7 +623,7 @@ out:
     return rc;
 }
 
-int as_intake(as_station *st, const as_intake_input *in, bool progress, as_import_result *r,
+int as_intake(as_station *st, const as_intake_input *in, const as_progress_sink *progress, as_import_result *r,
               as_error *err)
 {
     r->sealed_size = in->size;
@@ -639,7 +639,7 @@ int as_intake(as_station *st, const as_intake_input *in, bool progress, as_impor
     return rc;
 }
 
-int as_import_usb(as_station *st, char *const *sources, size_t n, bool progress,
+int as_import_usb(as_station *st, char *const *sources, size_t n, const as_progress_sink *progress,
                   as_import_result *r, as_error *err)
 {
     memset(r, 0, sizeof *r);

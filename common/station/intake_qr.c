@@ -177,7 +177,7 @@ static int write_sealed(const char *path, const uint8_t *data, size_t len, as_in
 
 /* Reads every frame the sources (or the camera) show into set. No station state is touched:
  * this runs before the lock is taken, as a camera or a slow disk can take minutes. */
-static int scan_sources(char *const *sources, size_t n, const char *camera, bool progress,
+static int scan_sources(char *const *sources, size_t n, const char *camera, const as_progress_sink *progress,
                         as_frame_set *set, as_import_result *r, as_error *err)
 {
     if (camera != NULL)
@@ -297,7 +297,7 @@ static int rebuild_verified(as_station *st, as_frame_bundle *b, uint32_t *repair
 }
 
 /* With the station locked: merges the scan cache, rebuilds, and hands over to as_intake. */
-static int import_locked(as_station *st, as_frame_set *set, bool progress, as_import_result *r,
+static int import_locked(as_station *st, as_frame_set *set, const as_progress_sink *progress, as_import_result *r,
                          as_error *err)
 {
     uint64_t others = 0, fresh = set->added;
@@ -355,7 +355,7 @@ static void no_frame(const as_scan_stats *sc, const as_frame_set *set, as_error 
             set->corrupt ? set->first_corrupt : "");
 }
 
-int as_import_qr(as_station *st, char *const *sources, size_t n, const char *camera, bool progress,
+int as_import_qr(as_station *st, char *const *sources, size_t n, const char *camera, const as_progress_sink *progress,
                  as_import_result *r, as_error *err)
 {
     memset(r, 0, sizeof *r);

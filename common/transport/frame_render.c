@@ -13,7 +13,7 @@
 #include "../core/file.h"
 #include "../core/io.h"
 #include "../core/text.h"
-#include "../ui/progress.h"
+#include "../core/progress.h"
 
 #define QUIET_ZONE 4 /* modules of white around a code, as the QR standard asks */
 
@@ -218,9 +218,7 @@ int as_frames_render(const as_frame_encoder *e, const char *dir, as_frame_render
     char *path = NULL;
     int rc = -1;
     as_progress pg;
-    as_progress_start(&pg, "Frames", n);
-    pg.unit = "frames";
-    pg.enabled &= o->progress;
+    as_progress_start_unit(&pg, o->progress, "Frames", "frames", n);
     if (frame == NULL) {
         as_fail(err, AS_ERR_NOMEM, "out of memory");
         goto out;

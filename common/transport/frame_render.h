@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "../core/error.h"
+#include "../core/progress.h"
 #include "frame.h"
 #include "qr.h"
 
@@ -19,7 +20,7 @@ typedef struct as_frame_render_opts {
     int cols, rows; /* PDF codes per page; 0: as many as fit at AS_PDF_MODULE_PT */
     const char *case_id;
     const char *bundle_hex; /* the full 32-hex-digit bundle id, for labels */
-    bool progress;
+    const as_progress_sink *progress; /* where to report progress; NULL: silent */
     unsigned pages; /* out: PDF pages written */
 } as_frame_render_opts;
 

@@ -14,7 +14,8 @@
 #include <zbar.h>
 
 #include "../core/file.h"
-#include "../ui/progress.h"
+#include "../core/clock.h"
+#include "../core/progress.h"
 #include "qr.h"
 
 /* ---------------------------------------------------------------- listing */
@@ -220,7 +221,7 @@ static void *scan_worker(void *arg)
 }
 
 int as_scan_images(char *const *paths, size_t n, unsigned threads, as_frame_set *set,
-                   as_scan_stats *stats, bool progress, as_error *err)
+                   as_scan_stats *stats, const as_progress_sink *progress, as_error *err)
 {
     if (threads == 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -230,9 +231,7 @@ int as_scan_images(char *const *paths, size_t n, unsigned threads, as_frame_set 
         threads = n ? (unsigned)n : 1;
     scan_job job = {.paths = paths, .n = n, .set = set, .stats = stats};
     pthread_mutex_init(&job.lock, NULL);
-    as_progress_start(&job.pg, "Scanning", n);
-    job.pg.unit = "images";
-    job.pg.enabled &= progress;
+    as_progress_start_unit(&job.pg, progress, "Scanning", "images", n);
     pthread_t tid[8];
     unsigned started = 0;
     for (; started < threads && started < 8; started++)
@@ -275,7 +274,7 @@ static int on_camera_symbol(void *ctx, const uint8_t *data, size_t len)
 }
 
 int as_scan_camera(const char *device, as_frame_set *set, as_scan_stats *stats,
-                   unsigned idle_seconds, bool progress, as_error *err)
+                   unsigned idle_seconds, const as_progress_sink *progress, as_error *err)
 {
     as_qr_decoder dec = {0};
     if (as_qr_decoder_init(&dec, err) != 0)
@@ -331,9 +330,7 @@ int as_scan_camera(const char *device, as_frame_set *set, as_scan_stats *stats,
         if (b != NULL) {
             uint32_t need = as_frame_bundle_needed(b);
             if (!started) {
-                as_progress_start(&pg, "Frames", b->l.k_total);
-                pg.unit = "blocks";
-                pg.enabled &= progress;
+                as_progress_start_unit(&pg, progress, "Frames", "blocks", b->l.k_total);
                 started = true;
             }
             as_progress_set(&pg, b->l.k_total - (need > b->l.k_total ? b->l.k_total : need));

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "../core/error.h"
+#include "../core/progress.h"
 #include "frame.h"
 
 /* Images gathered from a folder or given one by one. */
@@ -39,7 +40,7 @@ void as_scan_free_list(char **paths, size_t n);
 
 /* Decodes every image with `threads` workers (0: one per core, at most 8) into set. */
 int as_scan_images(char *const *paths, size_t n, unsigned threads, as_frame_set *set,
-                   as_scan_stats *stats, bool progress, as_error *err);
+                   as_scan_stats *stats, const as_progress_sink *progress, as_error *err);
 
 /*
  * Reads frames from a V4L2 camera (zbar video) until the main bundle in set can be rebuilt,
@@ -47,6 +48,6 @@ int as_scan_images(char *const *paths, size_t n, unsigned threads, as_frame_set 
  * blocks held of blocks needed.
  */
 int as_scan_camera(const char *device, as_frame_set *set, as_scan_stats *stats,
-                   unsigned idle_seconds, bool progress, as_error *err);
+                   unsigned idle_seconds, const as_progress_sink *progress, as_error *err);
 
 #endif

@@ -13,7 +13,7 @@
 #include "../core/base64.h"
 #include "../core/faults.h"
 #include "../core/text.h"
-#include "../ui/progress.h"
+#include "../core/progress.h"
 
 #define INDEX_HEADER "airseal-index v1"
 #define PART_MAGIC "airseal-part v1\n"
@@ -667,7 +667,7 @@ static int write_readme(as_usb_out *u, const as_seal_result *sr, unsigned pct,
 }
 
 int as_usb_out_finish(as_usb_out *u, const as_seal_result *sr, unsigned redundancy,
-                      const char *signer_id, const char *signer_fp, bool progress, as_error *err)
+                      const char *signer_id, const char *signer_fp, const as_progress_sink *progress, as_error *err)
 {
     as_usb_index ix;
     as_buf sig, idx;
@@ -726,9 +726,7 @@ int as_usb_out_finish(as_usb_out *u, const as_seal_result *sr, unsigned redundan
     }
     if (ix.layout.m_total > 0) {
         as_progress pg;
-        as_progress_start(&pg, "Parity", ix.layout.stripes);
-        pg.unit = "stripes";
-        pg.enabled &= progress;
+        as_progress_start_unit(&pg, progress, "Parity", "stripes", ix.layout.stripes);
         encode_ctx ec = {u, parity, &ix.layout, &pg};
         as_ec_io io = {.ctx = &ec,
                        .read_data = enc_read_data,
@@ -1314,7 +1312,7 @@ static int copy_all(as_usb_in *in, as_outfile *o, uint8_t sha[32], uint8_t pre[6
 }
 
 int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sha256[32],
-                    uint8_t prehash[64], uint64_t *size, bool progress, as_error *err)
+                    uint8_t prehash[64], uint64_t *size, const as_progress_sink *progress, as_error *err)
 {
     if (!in->have_index)
         return copy_all(in, o, sha256, prehash, size, err);
@@ -1323,7 +1321,7 @@ int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sh
     bool *parity_ok = calloc(l->m_total ? l->m_total : 1, sizeof *parity_ok);
     uint8_t *buf = malloc(l->block);
     int rc = -1;
-    as_progress pg;
+    as_progress pg = {0};
     if (data_ok == NULL || parity_ok == NULL || buf == NULL) {
         as_fail(err, AS_ERR_NOMEM, "out of memory");
         goto out;
@@ -1332,9 +1330,7 @@ int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sh
         as_fail_errno(err, AS_ERR_IO, errno, "cannot create %s", o->path);
         goto out;
     }
-    as_progress_start(&pg, "Checking", l->k_total);
-    pg.unit = "blocks";
-    pg.enabled &= progress;
+    as_progress_start_unit(&pg, progress, "Checking", "blocks", l->k_total);
     for (uint32_t i = 0; i < l->k_total; i++) {
         uint32_t len = as_ec_data_len(l, i);
         uint64_t off = (uint64_t)i * l->block;

@@ -26,6 +26,7 @@
 
 #include "../bundle/bundle.h"
 #include "../core/file.h"
+#include "../core/progress.h"
 #include "../crypto/sha256.h"
 #include "erasure.h"
 
@@ -114,7 +115,7 @@ int as_usb_out_open(as_usb_out *u, const char *dir, uint64_t split, uint64_t exp
  * fingerprint, shown in README.txt.
  */
 int as_usb_out_finish(as_usb_out *u, const as_seal_result *sr, unsigned redundancy,
-                      const char *signer_id, const char *signer_fp, bool progress, as_error *err);
+                      const char *signer_id, const char *signer_fp, const as_progress_sink *progress, as_error *err);
 
 /* Removes every temporary file; safe after finish and on failure. */
 void as_usb_out_abort(as_usb_out *u);
@@ -152,7 +153,7 @@ size_t as_usb_signatures(const as_usb_in *in, const uint8_t *const **sigs, const
  * damage exceeds the parity, saying how much is missing.
  */
 int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sha256[32],
-                    uint8_t prehash[64], uint64_t *size, bool progress, as_error *err);
+                    uint8_t prehash[64], uint64_t *size, const as_progress_sink *progress, as_error *err);
 
 void as_usb_in_free(as_usb_in *in);
 

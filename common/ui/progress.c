@@ -1,30 +1,22 @@
-/* progress.c: terminal progress line; see progress.h. */
+/* progress.c: the terminal progress line; see progress.h. */
 #include "progress.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../core/clock.h"
 #include "../core/text.h"
 
-double as_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void as_progress_start(as_progress *p, const char *label, uint64_t total)
-{
-    memset(p, 0, sizeof *p);
-    p->enabled = isatty(STDERR_FILENO) == 1 && getenv("NO_PROGRESS") == NULL;
-    p->label = label;
-    p->unit = NULL;
-    p->total = total;
-    p->start = p->last_draw = as_now();
-}
+typedef struct term_line {
+    const char *label;
+    const char *unit; /* NULL: bytes */
+    uint64_t total;
+    uint64_t done;
+    double start;
+    double last_draw;
+} term_line;
 
 static void human_rate(char *out, size_t cap, double bytes_per_s)
 {
@@ -37,7 +29,7 @@ static void human_rate(char *out, size_t cap, double bytes_per_s)
     snprintf(out, cap, "%.1f %s", bytes_per_s, unit[u]);
 }
 
-static void draw(as_progress *p, double now)
+static void draw(term_line *p, double now)
 {
     enum {
         WIDTH = 24
@@ -66,33 +58,40 @@ static void draw(as_progress *p, double now)
     fprintf(stderr, "\r%-10s [%s] %3d%%  %-12s %-12s", as_text_shown(label, sizeof label, p->label),
             bar, (int)(frac * 100), rate, left);
     fflush(stderr);
-    p->drawn = 1;
     p->last_draw = now;
 }
 
-void as_progress_set(as_progress *p, uint64_t done)
+static void term_begin(void *ctx, const char *label, const char *unit, uint64_t total)
 {
-    if (p == NULL)
-        return;
+    term_line *p = ctx;
+    memset(p, 0, sizeof *p);
+    p->label = label;
+    p->unit = unit;
+    p->total = total;
+    p->start = p->last_draw = as_now();
+}
+
+static void term_update(void *ctx, uint64_t done)
+{
+    term_line *p = ctx;
     p->done = done;
-    if (!p->enabled)
-        return;
     double now = as_now();
-    if (now - p->last_draw >= 0.1)
+    if (now - p->last_draw >= 0.1) /* ten redraws a second at most */
         draw(p, now);
 }
 
-void as_progress_add(as_progress *p, uint64_t n)
+static void term_end(void *ctx)
 {
-    if (p != NULL)
-        as_progress_set(p, p->done + n);
-}
-
-void as_progress_finish(as_progress *p)
-{
-    if (p == NULL || !p->enabled)
-        return;
-    p->done = p->total;
+    term_line *p = ctx;
     draw(p, as_now());
     fputc('\n', stderr);
+}
+
+const as_progress_sink *as_term_progress(void)
+{
+    static term_line line;
+    static const as_progress_sink sink = {term_begin, term_update, term_end, &line};
+    if (isatty(STDERR_FILENO) != 1 || getenv("NO_PROGRESS") != NULL)
+        return NULL;
+    return &sink;
 }

@@ -20,7 +20,7 @@
 #include "common/crypto/minisign.h"
 #include "common/transport/frame.h"
 #include "common/transport/scan.h"
-#include "common/ui/progress.h"
+#include "common/core/clock.h"
 #include "common/ui/keyfile.h"
 #include "common/ui/passphrase.h"
 
@@ -238,7 +238,7 @@ static int qr_decode(int argc, char **argv)
     as_error err = {0};
     double t0 = as_now();
     int rc =
-        as_scan_images(argv + optind, (size_t)(argc - optind), threads, &set, &st, false, &err);
+        as_scan_images(argv + optind, (size_t)(argc - optind), threads, &set, &st, NULL, &err);
     double dt = as_now() - t0;
     if (rc == 0)
         printf("images %llu codes %llu frames %llu seconds %.3f rate %.1f\n",

@@ -43,6 +43,107 @@ static void cursor_lines_are_bounded(void **state)
     assert_int_equal(as_cursor_left(&c), strlen("no newline"));
 }
 
+/* The text verbs: each row is one input, the verb, and what must come out (or fail without
+ * consuming anything). */
+static void cursor_text_verbs_table(void **state)
+{
+    (void)state;
+    enum verb { KV, ANY_KV, TOKEN, FIELD, LAST };
+    static const struct {
+        enum verb verb;
+        const char *arg; /* key or prefix */
+        const char *in;
+        int rc;
+        const char *key;  /* ANY_KV: the key read */
+        const char *out;  /* the value, token or line read */
+        size_t left;      /* bytes left in the cursor afterwards */
+    } rows[] = {
+        {KV, "case", "case: ICC-01/22\nnext", 0, NULL, "ICC-01/22", 4},
+        {KV, "case", "case: \n", 0, NULL, "", 0},                 /* empty value is a value */
+        {KV, "case", "case: a: b\n", 0, NULL, "a: b", 0},         /* only the first ": " splits */
+        {KV, "case", "cases: x\n", -1, NULL, NULL, 9},            /* another key */
+        {KV, "case", "case:x\n", -1, NULL, NULL, 7},              /* no space */
+        {KV, "case", "case: x", -1, NULL, NULL, 7},               /* no newline */
+        {KV, "case", "Case: x\n", -1, NULL, NULL, 8},             /* keys are exact */
+        {KV, "case", "case: 0123456789012345678901234567890\n", -1, NULL, NULL, 38}, /* > max */
+        {ANY_KV, NULL, "recipient: age1x\n", 0, "recipient", "age1x", 0},
+        {ANY_KV, NULL, ": x\n", -1, NULL, NULL, 4},               /* empty key */
+        {ANY_KV, NULL, "no separator\n", -1, NULL, NULL, 13},
+        {TOKEN, NULL, "12 2026-01-01T00:00:00Z", 0, NULL, "12", 20},
+        {TOKEN, NULL, "last", 0, NULL, "last", 0},
+        {TOKEN, NULL, " x", -1, NULL, NULL, 2},                   /* leading space */
+        {TOKEN, NULL, "x ", -1, NULL, NULL, 2},                   /* trailing space */
+        {TOKEN, NULL, "", -1, NULL, NULL, 0},
+        {FIELD, "bundle:", "bundle:00ff case:x", 0, NULL, "00ff", 6},
+        {FIELD, "bundle:", "bundle: case:x", -1, NULL, NULL, 14}, /* nothing after prefix */
+        {FIELD, "bundle:", "bundle:", -1, NULL, NULL, 7},
+        {FIELD, "bundle:", "bundl:00", -1, NULL, NULL, 8},
+        {LAST, NULL, "a\nb\nsig\n", 0, NULL, "sig", 4},
+        {LAST, NULL, "only\n", 0, NULL, "only", 0},
+        {LAST, NULL, "a\n\n", 0, NULL, "", 2},
+        {LAST, NULL, "a\nsig", -1, NULL, NULL, 5},                /* no final newline */
+        {LAST, NULL, "a\n0123456789012345678901234567890123\n", -1, NULL, NULL, 37}, /* > max */
+        {LAST, NULL, "", -1, NULL, NULL, 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        as_cursor c;
+        as_span key = {0}, out = {0};
+        as_cursor_init(&c, rows[i].in, strlen(rows[i].in));
+        int rc = -2;
+        switch (rows[i].verb) {
+        case KV: rc = as_cursor_kv(&c, rows[i].arg, &out, 32); break;
+        case ANY_KV: rc = as_cursor_any_kv(&c, &key, &out, 32); break;
+        case TOKEN: rc = as_cursor_token(&c, &out); break;
+        case FIELD: rc = as_cursor_field(&c, rows[i].arg, &out); break;
+        case LAST: rc = as_cursor_last_line(&c, &out, 32); break;
+        }
+        if (rc != rows[i].rc || as_cursor_left(&c) != rows[i].left)
+            fail_msg("row %zu (%s): rc %d left %zu", i, rows[i].in, rc, as_cursor_left(&c));
+        if (rc == 0 && !as_span_eq(out, rows[i].out))
+            fail_msg("row %zu: read \"%.*s\"", i, (int)out.n, out.p);
+        if (rows[i].key != NULL && !as_span_eq(key, rows[i].key))
+            fail_msg("row %zu: key \"%.*s\"", i, (int)key.n, key.p);
+    }
+}
+
+static void cursor_spans_and_big_endian(void **state)
+{
+    (void)state;
+    uint64_t v;
+    uint8_t b[8];
+    char s[4];
+    assert_int_equal(as_span_u64((as_span){"1234", 4}, 10000, false, &v), 0);
+    assert_int_equal(v, 1234);
+    assert_int_equal(as_span_u64((as_span){"0123", 4}, 10000, false, &v), -1);
+    assert_int_equal(as_span_u64((as_span){"0", 1}, 10, false, &v), -1);
+    assert_int_equal(as_span_u64((as_span){"0", 1}, 10, true, &v), 0);
+    assert_int_equal(as_span_u64((as_span){"11", 2}, 10, true, &v), -1);
+    assert_int_equal(as_span_hex((as_span){"00fF", 4}, b, 2), 0);
+    assert_int_equal(b[1], 0xff);
+    assert_int_equal(as_span_hex((as_span){"00f", 3}, b, 2), -1);
+    assert_int_equal(as_span_hex((as_span){"0g00", 4}, b, 2), -1);
+    assert_int_equal(as_span_str((as_span){"abc", 3}, s, sizeof s), 0);
+    assert_string_equal(s, "abc");
+    assert_int_equal(as_span_str((as_span){"abcd", 4}, s, sizeof s), -1);
+    assert_int_equal(as_span_str((as_span){"a\0c", 3}, s, sizeof s), -1);
+    assert_true(as_span_eq((as_span){"", 0}, ""));
+    assert_false(as_span_eq((as_span){"ab", 2}, "abc"));
+
+    const uint8_t data[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09};
+    as_cursor c;
+    as_cursor_init(&c, data, sizeof data);
+    assert_int_equal(as_cursor_be(&c, 3, &v), 0);
+    assert_int_equal(v, 0x010203);
+    assert_int_equal(as_cursor_be(&c, 0, &v), -1);
+    assert_int_equal(as_cursor_be(&c, 9, &v), -1);
+    assert_int_equal(as_cursor_be(&c, 7, &v), -1); /* 6 left: nothing consumed */
+    assert_int_equal(as_cursor_be(&c, 6, &v), 0);
+    assert_int_equal(v, 0x040506070809ull);
+    as_store_be(b, 3, 0xaabbccdd);
+    assert_int_equal(b[0], 0xbb);
+    assert_int_equal(b[2], 0xdd);
+}
+
 static void cursor_little_endian(void **state)
 {
     (void)state;
@@ -351,6 +452,8 @@ int main(void)
         cmocka_unit_test(cursor_reads_exactly_or_fails),
         cmocka_unit_test(cursor_lines_are_bounded),
         cmocka_unit_test(cursor_little_endian),
+        cmocka_unit_test(cursor_text_verbs_table),
+        cmocka_unit_test(cursor_spans_and_big_endian),
         cmocka_unit_test(buffer_enforces_its_limit),
         cmocka_unit_test(base64_is_canonical),
         cmocka_unit_test(bech32_age_keys_known_answer),

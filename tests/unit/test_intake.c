@@ -108,7 +108,7 @@ static void import_golden(const char *dir, as_import_result *r)
     char *sources[] = {src};
     open_station(&st, dir);
     memset(r, 0, sizeof *r);
-    if (as_import_usb(&st, sources, 1, false, r, &err) != 0)
+    if (as_import_usb(&st, sources, 1, NULL, r, &err) != 0)
         fail_msg("import into %s: %s", dir, err.msg);
     as_station_close(&st);
 }
@@ -244,7 +244,7 @@ static void reused_id_refused(void **state)
     in.siglens = lens;
     in.nsigs = 1;
     memset(&r, 0, sizeof r);
-    assert_int_equal(as_intake(&st, &in, false, &r, &err), -1);
+    assert_int_equal(as_intake(&st, &in, NULL, &r, &err), -1);
     assert_int_equal(err.code, AS_ERR_REJECTED);
     assert_string_equal(err.msg, "bundle id " ID " is already used at this station by a different "
                                  "bundle (custody log entry 4, case ICC-GOLDEN/01); refusing it");
