@@ -82,7 +82,12 @@ TEST_LIBS = $(shell pkg-config --libs $(TEST_PKGS))
 CFLAGS_ALL = $(CSTD) $(WARN) $(WERROR) $(OPT) $(HARDEN) -pthread $(CPPFLAGS_BASE) $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(HARDEN_LD) -pthread $(LDFLAGS)
 
-LIB_SRC := $(sort $(wildcard common/*/*.c))
+# The library is every folder of common/ but ui/: core, crypto, bundle, transport, station,
+# image and any layer added later. common/ui/ (terminals, prompts, JSON, the shared verb
+# `fingerprint`) is the front ends' own archive above it; tests/static/layers.sh keeps the
+# include arrows pointing down.
+LIB_SRC := $(sort $(filter-out common/ui/%,$(wildcard common/*/*.c)))
+UI_SRC := $(sort $(wildcard common/ui/*.c))
 SEND_SRC := $(sort $(wildcard sender/*.c))
 RECV_SRC := $(sort $(wildcard receiver/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -90,7 +95,9 @@ TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB := $(BUILD)/libairseal.a
+UI_LIB := $(BUILD)/libairseal-ui.a
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+UI_OBJ := $(UI_SRC:%.c=$(BUILD)/obj/%.o)
 SEND_OBJ := $(SEND_SRC:%.c=$(BUILD)/obj/%.o)
 RECV_OBJ := $(RECV_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -130,23 +137,37 @@ $(LIB): $(LIB_OBJ)
 	@echo "  AR      $@"
 	@ar rcs $@ $^
 
-$(BUILD)/airseal-send: $(SEND_OBJ) $(LIB)
-	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $(SEND_OBJ) $(LIB) $(PKG_LIBS)
+$(UI_LIB): $(UI_OBJ)
+	@rm -f $@
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
-$(BUILD)/airseal-recv: $(RECV_OBJ) $(LIB)
+# Each program links the front-end archive, then the library: the linker takes from each only
+# the objects whose symbols are still wanted, so a program carries its own side's code only
+# as far as the library's files are split by side.
+$(BUILD)/airseal-send: $(SEND_OBJ) $(UI_LIB) $(LIB)
 	@echo "  LD      $@"
-	@$(CC) $(LDFLAGS_ALL) -o $@ $(RECV_OBJ) $(LIB) $(PKG_LIBS)
+	@$(CC) $(LDFLAGS_ALL) -o $@ $(SEND_OBJ) $(UI_LIB) $(LIB) $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/.pkgcheck
+$(BUILD)/airseal-recv: $(RECV_OBJ) $(UI_LIB) $(LIB)
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $(RECV_OBJ) $(UI_LIB) $(LIB) $(PKG_LIBS)
+
+# A unit test or tool links the front-end archive only when its source includes a
+# common/ui/ header: the library's tests stay independent of the front end.
+UI_USERS := $(shell grep -l '"common/ui/' $(UNIT_SRC) $(TOOL_SRC) /dev/null)
+ui_lib_for = $(if $(filter $(1),$(UI_USERS)),$(UI_LIB))
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $$(call ui_lib_for,tests/unit/$$*.c) $(LIB) | $(BUILD)/.pkgcheck
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
-	@$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(TEST_LIBS) $(LDFLAGS_ALL)
+	@$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(call ui_lib_for,$<) $(LIB) $(PKG_LIBS) $(TEST_LIBS) $(LDFLAGS_ALL)
 
-$(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(BUILD)/.pkgcheck
+$(BUILD)/tools/%: tests/tools/%.c $$(call ui_lib_for,tests/tools/$$*.c) $(LIB) | $(BUILD)/.pkgcheck
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
-	@$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(TEST_LIBS) -lutil $(LDFLAGS_ALL)
+	@$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(call ui_lib_for,$<) $(LIB) $(PKG_LIBS) $(TEST_LIBS) -lutil $(LDFLAGS_ALL)
 
 # A harness with the replay driver (make check), or with libFuzzer's main (make fuzz).
 $(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB) | $(BUILD)/.pkgcheck
@@ -163,7 +184,7 @@ test-binaries: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN)
 bench-tools: $(TOOL_BIN)
 fuzz-binaries: $(FUZZER_BIN)
 
--include $(LIB_OBJ:.o=.d) $(SEND_OBJ:.o=.d) $(RECV_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d) \
+-include $(LIB_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(SEND_OBJ:.o=.d) $(RECV_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d) \
 	$(REPLAY_BIN:=.d) $(FUZZER_BIN:=.d)
 
 # ---------------------------------------------------------------- set-up

@@ -104,45 +104,45 @@ int as_exit_status(const as_error *err)
     }
 }
 
+/*
+ * Each code's human name and its stable token, side by side so a new code cannot get one
+ * without the other. The tokens are those --json has printed since format 1 (they began as
+ * the names with spaces turned into '-'); they are API now, and the names are free to change.
+ */
+static const struct {
+    const char *name;
+    const char *token;
+} codes[AS_ERRCODE_COUNT] = {
+    [AS_OK] = {"ok", "ok"},
+    [AS_ERR_USAGE] = {"usage error", "usage-error"},
+    [AS_ERR_IO] = {"i/o error", "io-error"},
+    [AS_ERR_NOMEM] = {"out of memory", "out-of-memory"},
+    [AS_ERR_INTERNAL] = {"internal error", "internal-error"},
+    [AS_ERR_FORMAT] = {"format error", "format-error"},
+    [AS_ERR_LIMIT] = {"limit exceeded", "limit-exceeded"},
+    [AS_ERR_ARMOR] = {"armor failure", "armor-failure"},
+    [AS_ERR_HEADER] = {"header failure", "header-failure"},
+    [AS_ERR_NO_MATCH] = {"no match", "no-match"},
+    [AS_ERR_HMAC] = {"HMAC failure", "hmac-failure"},
+    [AS_ERR_PAYLOAD] = {"payload failure", "payload-failure"},
+    [AS_ERR_SIGNATURE] = {"bad signature", "bad-signature"},
+    [AS_ERR_KEY] = {"key error", "key-error"},
+    [AS_ERR_REJECTED] = {"rejected", "rejected"},
+    [AS_ERR_EXISTS] = {"already exists", "already-exists"},
+    [AS_ERR_INCOMPLETE] = {"incomplete", "incomplete"},
+    [AS_ERR_BUSY] = {"station busy", "station-busy"},
+};
+
 const char *as_errcode_name(as_errcode code)
 {
-    switch (code) {
-    case AS_OK:
-        return "ok";
-    case AS_ERR_USAGE:
-        return "usage error";
-    case AS_ERR_IO:
-        return "i/o error";
-    case AS_ERR_NOMEM:
-        return "out of memory";
-    case AS_ERR_INTERNAL:
-        return "internal error";
-    case AS_ERR_FORMAT:
-        return "format error";
-    case AS_ERR_LIMIT:
-        return "limit exceeded";
-    case AS_ERR_ARMOR:
-        return "armor failure";
-    case AS_ERR_HEADER:
-        return "header failure";
-    case AS_ERR_NO_MATCH:
-        return "no match";
-    case AS_ERR_HMAC:
-        return "HMAC failure";
-    case AS_ERR_PAYLOAD:
-        return "payload failure";
-    case AS_ERR_SIGNATURE:
-        return "bad signature";
-    case AS_ERR_KEY:
-        return "key error";
-    case AS_ERR_REJECTED:
-        return "rejected";
-    case AS_ERR_EXISTS:
-        return "already exists";
-    case AS_ERR_INCOMPLETE:
-        return "incomplete";
-    case AS_ERR_BUSY:
-        return "station busy";
-    }
-    return "unknown error";
+    if ((int)code < 0 || (int)code >= AS_ERRCODE_COUNT || codes[code].name == NULL)
+        return "unknown error";
+    return codes[code].name;
+}
+
+const char *as_errcode_token(as_errcode code)
+{
+    if ((int)code < 0 || (int)code >= AS_ERRCODE_COUNT || codes[code].token == NULL)
+        return "unknown-error";
+    return codes[code].token;
 }

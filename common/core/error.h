@@ -12,7 +12,17 @@
 
 #include <stddef.h>
 
-/* What went wrong, coarse enough for exit statuses and for tests that expect a class. */
+/*
+ * What went wrong, coarse enough for exit statuses and for tests that expect a class.
+ *
+ * Two codes are chosen by meaning, not by module, for every untrusted input:
+ *   AS_ERR_FORMAT    the bytes do not follow the format's grammar: a cursor verb failed, a
+ *                    field is missing, malformed, out of order or of the wrong width.
+ *   AS_ERR_REJECTED  the bytes parse, but a rule refuses them: policy (a hostile path, a
+ *                    forbidden file type), a mismatch with a trusted value (digest, id, size),
+ *                    a replay. Specific codes (SIGNATURE, KEY, LIMIT, INCOMPLETE, the age
+ *                    codes) win over both where they apply.
+ */
 typedef enum {
     AS_OK = 0,
     AS_ERR_USAGE,      /* the command line is wrong (exit 2) */
@@ -33,6 +43,9 @@ typedef enum {
     AS_ERR_INCOMPLETE, /* not enough data to finish (missing blocks, frames or parts) */
     AS_ERR_BUSY,       /* another process holds the station lock: try again later (exit 4) */
 } as_errcode;
+
+/* The number of codes, AS_OK included (for tables indexed by code). */
+#define AS_ERRCODE_COUNT ((int)AS_ERR_BUSY + 1)
 
 #define AS_ERROR_MSG_MAX 480
 
@@ -75,7 +88,17 @@ void as_error_prefix(as_error *err, const char *fmt, ...) __attribute__((format(
 /* Returns the exit status for an error: AS_EXIT_OK when err->code is AS_OK. */
 int as_exit_status(const as_error *err);
 
-/* Returns a short stable name for a code ("header failure", "no match", ...). */
+/* Returns a short human name for a code ("header failure", "no match", ...), the message of
+ * an error that has none. Wording may change; programs must use as_errcode_token(). */
 const char *as_errcode_name(as_errcode code);
+
+/*
+ * Returns the code's stable token, the "kind" of a --json failure ("bad-signature",
+ * "no-match", "io-error", ...): lower-case ASCII letters and '-', one per code, never two
+ * codes the same. Part of the documented interface (docs/FORMAT.md, JSON results): a token
+ * never changes once released; a new code gets a new token. An unknown code gives
+ * "unknown-error".
+ */
+const char *as_errcode_token(as_errcode code);
 
 #endif

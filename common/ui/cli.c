@@ -84,16 +84,6 @@ int as_cli_json_failure(as_json *j, const as_error *err, const char *rejected_ve
     int status = as_exit_status(err);
     if (status == AS_EXIT_OK)
         status = AS_EXIT_SYSTEM;
-    /* The code's human name as a token: "bad signature" -> "bad-signature", "i/o" -> "io". */
-    char kind[32];
-    const char *name = as_errcode_name(err->code);
-    size_t n = 0;
-    for (; *name != '\0' && n + 1 < sizeof kind; name++) {
-        if (*name == '/')
-            continue;
-        kind[n++] = *name == ' ' ? '-' : (char)(*name >= 'A' && *name <= 'Z' ? *name + 32 : *name);
-    }
-    kind[n] = '\0';
     as_json_bool(j, "ok", false);
     as_json_str(j, "verdict",
                 status == AS_EXIT_REJECTED ? rejected_verdict
@@ -102,7 +92,7 @@ int as_cli_json_failure(as_json *j, const as_error *err, const char *rejected_ve
                                            : "system-error");
     as_json_uint(j, "exit_status", (uint64_t)status);
     as_json_open(j, "error");
-    as_json_str(j, "kind", kind);
+    as_json_str(j, "kind", as_errcode_token(err->code));
     as_json_str(j, "message", err->msg[0] != '\0' ? err->msg : as_errcode_name(err->code));
     as_json_close(j);
     return status;

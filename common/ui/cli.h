@@ -59,7 +59,7 @@ void as_cli_json_begin(as_json *j, FILE *out, const char *command);
 /*
  * --json: writes the members of a failed result: "ok": false, "verdict" (rejected_verdict
  * for exit status 1, else "usage-error" or "system-error"), "exit_status" and "error":
- * {"kind": the error class as a stable token ("bad-signature", "no-match", "incomplete", ...),
+ * {"kind": as_errcode_token(): a stable token ("bad-signature", "no-match", "incomplete", ...),
  * "message": the one line also printed on stderr}. Returns the exit status.
  */
 int as_cli_json_failure(as_json *j, const as_error *err, const char *rejected_verdict);

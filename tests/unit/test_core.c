@@ -363,6 +363,55 @@ static void errors_are_one_sanitised_line(void **state)
     assert_int_equal(as_exit_status(&err), 3);
 }
 
+/*
+ * The JSON error kinds are API (docs/FORMAT.md, JSON results): the whole table is pinned here,
+ * with the exit status each code gives, so changing a token, or a code's place, fails. Every
+ * code has its own token, made of [a-z-] only; a code outside the enum reads "unknown-error".
+ */
+static void error_tokens_are_a_fixed_table(void **state)
+{
+    (void)state;
+    static const struct {
+        as_errcode code;
+        const char *token;
+        int exit_status;
+    } rows[] = {
+        {AS_OK, "ok", 0},
+        {AS_ERR_USAGE, "usage-error", 2},
+        {AS_ERR_IO, "io-error", 3},
+        {AS_ERR_NOMEM, "out-of-memory", 3},
+        {AS_ERR_INTERNAL, "internal-error", 3},
+        {AS_ERR_FORMAT, "format-error", 1},
+        {AS_ERR_LIMIT, "limit-exceeded", 1},
+        {AS_ERR_ARMOR, "armor-failure", 1},
+        {AS_ERR_HEADER, "header-failure", 1},
+        {AS_ERR_NO_MATCH, "no-match", 1},
+        {AS_ERR_HMAC, "hmac-failure", 1},
+        {AS_ERR_PAYLOAD, "payload-failure", 1},
+        {AS_ERR_SIGNATURE, "bad-signature", 1},
+        {AS_ERR_KEY, "key-error", 1},
+        {AS_ERR_REJECTED, "rejected", 1},
+        {AS_ERR_EXISTS, "already-exists", 1},
+        {AS_ERR_INCOMPLETE, "incomplete", 1},
+        {AS_ERR_BUSY, "station-busy", 4},
+    };
+    assert_int_equal(sizeof rows / sizeof rows[0], AS_ERRCODE_COUNT);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(rows[i].code, (as_errcode)i); /* the table lists every code, in order */
+        const char *t = as_errcode_token(rows[i].code);
+        assert_string_equal(t, rows[i].token);
+        assert_int_equal(strspn(t, "abcdefghijklmnopqrstuvwxyz-"), strlen(t));
+        for (size_t k = 0; k < i; k++)
+            assert_string_not_equal(t, as_errcode_token(rows[k].code));
+        as_error err = {.code = rows[i].code};
+        assert_int_equal(as_exit_status(&err), rows[i].exit_status);
+        assert_true(strlen(as_errcode_name(rows[i].code)) > 0);
+    }
+    assert_string_equal(as_errcode_token((as_errcode)AS_ERRCODE_COUNT), "unknown-error");
+    assert_string_equal(as_errcode_token((as_errcode)-1), "unknown-error");
+    assert_string_equal(as_errcode_name((as_errcode)AS_ERRCODE_COUNT), "unknown error");
+}
+
 /* Runs fn on a memory stream and returns what it wrote (malloc'd, NUL-terminated). */
 static char *json_capture(void (*fn)(FILE *, const void *), const void *arg)
 {
@@ -463,6 +512,7 @@ int main(void)
         cmocka_unit_test(text_helpers),
         cmocka_unit_test(percent_encoding_roundtrip),
         cmocka_unit_test(errors_are_one_sanitised_line),
+        cmocka_unit_test(error_tokens_are_a_fixed_table),
         cmocka_unit_test(json_strings_escape_known_answers),
         cmocka_unit_test(json_objects_nest_and_close),
     };
