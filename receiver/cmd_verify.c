@@ -1,4 +1,8 @@
-/* cmd_verify.c: airseal-recv verify, the auditor's checks with public keys only. */
+/*
+ * cmd_verify.c: airseal-recv verify, the auditor's checks with public keys only. It changes
+ * nothing it checks; the one file it writes is the temporary a bundle is rebuilt into, in
+ * $TMPDIR (else /tmp), unlinked as soon as it is created (verify_bundle).
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>

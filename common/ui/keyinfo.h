@@ -2,6 +2,9 @@
  * keyinfo.h: the `fingerprint` verb both programs have: what a public key file is and the
  * fingerprint to compare over the phone (common/crypto/fingerprint.h), for the NGO checking
  * the Court's recipient.pub and station.pub, the station checking an NGO's key, and auditors.
+ * A whole verb (getopt, output) lives here rather than in sender/ and receiver/ because it is
+ * the same in both and ui/ is the front ends' layer, above the library; each main() only
+ * dispatches "fingerprint" to as_keyinfo_command().
  */
 #ifndef AIRSEAL_UI_KEYINFO_H
 #define AIRSEAL_UI_KEYINFO_H
