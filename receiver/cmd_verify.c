@@ -271,27 +271,39 @@ typedef struct log_audit {
     uint8_t head[32]; /* SHA-256 of the last entry's line */
 } log_audit;
 
+/* Reads the public key in field name of e; false when it is missing or malformed. */
+static bool entry_key(const as_log_entry *e, const char *name, as_mini_pubkey *pk)
+{
+    const char *k = as_log_get(e, name);
+    as_error why = {0}; /* the caller's message names the entry */
+    return k != NULL && as_mini_pubkey_parse_b64(pk, k, strlen(k), &why) == 0;
+}
+
+/*
+ * Replays one entry (as_custody_verify has checked its signature and chain): entry 1 must be
+ * the init entry of the station's key, trust entries change the replayed trust store, and an
+ * import must be by a key trusted at that point. A missing or malformed key is a format error
+ * of the log; a well-formed one that breaks these rules is rejected.
+ */
 static int audit_entry(const as_log_entry *e, void *ctx, as_error *err)
 {
     log_audit *a = ctx;
+    as_mini_pubkey pk;
     memcpy(a->last, e->time, sizeof a->last);
     memcpy(a->head, e->line_hash, sizeof a->head);
     if (e->seq == 1) {
-        const char *k = as_log_get(e, "key");
-        as_mini_pubkey pk;
-        if (strcmp(e->event, "init") != 0 || k == NULL ||
-            as_mini_pubkey_parse_b64(&pk, k, strlen(k), err) != 0 ||
-            memcmp(&pk, &a->station, sizeof pk) != 0)
+        bool init = strcmp(e->event, "init") == 0;
+        if (init && !entry_key(e, "key", &pk))
+            return as_fail(err, AS_ERR_FORMAT, "custody log entry 1: malformed key");
+        if (!init || memcmp(&pk, &a->station, sizeof pk) != 0) /* public keys */
             return as_fail(err, AS_ERR_REJECTED,
                            "custody log entry 1: not the init entry of this station's key");
         return 0;
     }
     if (strcmp(e->event, "trust-add") == 0 || strcmp(e->event, "trust-remove") == 0) {
-        const char *k = as_log_get(e, "pubkey");
-        as_mini_pubkey pk;
         as_error ignore = {0};
-        if (k == NULL || as_mini_pubkey_parse_b64(&pk, k, strlen(k), err) != 0)
-            return as_fail(err, AS_ERR_REJECTED, "custody log entry %llu: malformed key",
+        if (!entry_key(e, "pubkey", &pk))
+            return as_fail(err, AS_ERR_FORMAT, "custody log entry %llu: malformed key",
                            (unsigned long long)e->seq);
         if (e->event[6] == 'a')
             as_trust_add(&a->trusted, &pk, "x", &ignore);
