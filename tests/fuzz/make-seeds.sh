@@ -178,14 +178,6 @@ This is an example message.
 
 — example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=
 TLOG
-tlog fuzz_note signed-cosigned <<'TLOG'
-airseal.test/station
-300
-yjk9Apa+xeC43KuYO9H7fRRh9RLnJny4ljGtJv1m2Eg=
-
-— airseal.test/station yvaVj6HsupZw459/GPF4ZB/xeCtsRYHc2L8vxES535V2dTbLL7qVi3ftW7W5/SGk/lHHLnUgGeDGXIC4gK+vxMdODgE=
-— witness.test/one FqSFzAAAAABrSdIA3KFVOK/HFhukn3v737eFX7gL/oHhGQgRtOuCQ6GjHN2xXbN6S+b2y+Vg9IJU/hUe/jWrMNG5iLdXtgoQm5q6Cg==
-TLOG
 tlog fuzz_checkpoint body <<'TLOG'
 airseal.test/station
 300
@@ -236,5 +228,6 @@ R6PPvsyXR0xVU54IJQIfiQiuEQthLz8fb5CIAjIj3dQ=
 DSBEUTY5hE0/elclREuBapll+q6i4hRmDohxDI6axb4=
 hdaXI3Hpu46sbw66WPqu67hTEa0IKLiQG+nZ414zd1k=
 TLOG
+cp "$C/fuzz_checkpoint/signed-cosigned" "$C/fuzz_note/signed-cosigned"
 printf '%s' 'airseal.test/station+caf6958f+ASIf5faFmhpP7HkFfJ0yyNP8NW4USx2jsPkBbvbymIja' > "$C/fuzz_note/vkey-log"
 printf '%s' 'witness.test/one+16a485cc+BOTle8T8S8ot3IsfL5b9/JzhZufNY5wQuBHfe1EngbNB' > "$C/fuzz_note/vkey-witness"

@@ -390,46 +390,43 @@ static void oracle_vectors(void **state)
  * tlog_proof_every_bit). The "shape" below is that order; the property tests assert that a
  * changed size or index verifies exactly when its shape is unchanged, and fails otherwise.
  */
-static void inclusion_shape(uint64_t i, uint64_t n, char out[80])
+/* RFC 9162's loop from (fn, sn): `both` where the proof hash goes left (or the old root moves
+ * with the new one), `right` where it goes right. Returns the length written. */
+static size_t shape_loop(uint64_t fn, uint64_t sn, char both, char right, char *out)
 {
     size_t k = 0;
-    if (i >= n || n > AS_TLOG_SIZE_MAX) {
-        memcpy(out, "none", 5);
-        return;
-    }
-    for (uint64_t fn = i, sn = n - 1; sn != 0 && k < 78; fn >>= 1, sn >>= 1) {
+    for (; sn != 0 && k < 70; fn >>= 1, sn >>= 1) {
         if ((fn & 1) || fn == sn) {
-            out[k++] = 'L';
+            out[k++] = both;
             while ((fn & 1) == 0 && fn != 0)
                 fn >>= 1, sn >>= 1;
         } else {
-            out[k++] = 'R';
+            out[k++] = right;
         }
     }
     out[k] = '\0';
+    return k;
+}
+
+static void inclusion_shape(uint64_t i, uint64_t n, char out[80])
+{
+    if (i >= n || n > AS_TLOG_SIZE_MAX)
+        memcpy(out, "none", 5);
+    else
+        shape_loop(i, n - 1, 'L', 'R', out);
 }
 
 static void consistency_shape(uint64_t m, uint64_t n, char out[80])
 {
-    size_t k = 0;
     if (m == 0 || m >= n || n > AS_TLOG_SIZE_MAX) {
         memcpy(out, "none", 5);
         return;
     }
-    out[k++] = (m & (m - 1)) == 0 ? 'P' : 'p';
+    out[0] = (m & (m - 1)) == 0 ? 'P' : 'p';
     uint64_t fn = m - 1, sn = n - 1;
     while (fn & 1)
         fn >>= 1, sn >>= 1;
-    for (; sn != 0 && k < 78; fn >>= 1, sn >>= 1) {
-        if ((fn & 1) || fn == sn) {
-            out[k++] = 'B';
-            while ((fn & 1) == 0 && fn != 0)
-                fn >>= 1, sn >>= 1;
-        } else {
-            out[k++] = 'S';
-        }
-    }
-    out[k] = '\0';
+    shape_loop(fn, sn, 'B', 'S', out + 1);
 }
 
 static unsigned long shape_twins; /* size or index changes that verified, shape unchanged */
