@@ -158,3 +158,76 @@ PY
 printf 'AGE-SECRET-KEY-PQ-1HZLGZUPT4ETPKDEV8HSGFDCYZ4E522W0A7PU2LHT8EH9W6YLNC3SW78XKG\n' > pqid
 seed fuzz_age_pq pqid identity
 seed fuzz_age_pq "$HERE/keys/pq.recipient" recipient   # that identity's age1pq1... recipient
+
+# transparency log (fuzz_note, fuzz_checkpoint, fuzz_tlogproof): the C2SP and Go sumdb/note
+# examples, and a checkpoint of the 300 entries "entry 0".."entry 299" signed by the harnesses'
+# log key (Ed25519 seed 01 02 03 00.., "airseal.test/station") and cosigned by their witness
+# (seed 04 05 06 00.., "witness.test/one", at 1800000000); Ed25519 is deterministic, so these
+# are what common/crypto/checkpoint.c writes for them. Regenerate them when the custody log
+# writes real checkpoints and receipts.
+tlog() { mkdir -p "$C/$1" && cat > "$C/$1/$2"; }
+tlog fuzz_note go-two-signatures <<'TLOG'
+If you think cryptography is the answer to your problem,
+then you don't know what your problem is.
+
+— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=
+— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=
+TLOG
+tlog fuzz_note c2sp-example <<'TLOG'
+This is an example message.
+
+— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=
+TLOG
+tlog fuzz_checkpoint body <<'TLOG'
+airseal.test/station
+300
+yjk9Apa+xeC43KuYO9H7fRRh9RLnJny4ljGtJv1m2Eg=
+TLOG
+tlog fuzz_checkpoint signed-cosigned <<'TLOG'
+airseal.test/station
+300
+yjk9Apa+xeC43KuYO9H7fRRh9RLnJny4ljGtJv1m2Eg=
+
+— airseal.test/station yvaVj6HsupZw459/GPF4ZB/xeCtsRYHc2L8vxES535V2dTbLL7qVi3ftW7W5/SGk/lHHLnUgGeDGXIC4gK+vxMdODgE=
+— witness.test/one FqSFzAAAAABrSdIA3KFVOK/HFhukn3v737eFX7gL/oHhGQgRtOuCQ6GjHN2xXbN6S+b2y+Vg9IJU/hUe/jWrMNG5iLdXtgoQm5q6Cg==
+TLOG
+tlog fuzz_checkpoint signed-ext <<'TLOG'
+airseal.test/station
+300
+yjk9Apa+xeC43KuYO9H7fRRh9RLnJny4ljGtJv1m2Eg=
+airseal-extension one
+
+— airseal.test/station yvaVjyQlrpCzvnlRqoYClYrdaQwva35plcvp3carHWu/8JnUqdlkI9b62LygMdjvIWNxwqgbH3UB/Or/8bDSb+I/igU=
+TLOG
+tlog fuzz_tlogproof proof-37 <<'TLOG'
+c2sp.org/tlog-proof@v1
+extra YnVuZGxlOjAwMTE=
+index 37
+sbP11xLyYtYqzTq+t4QQ8+/7mimvVLv663q6KlBQgEM=
+zB5itUR0L0nRebC/2Zu2SXRwgsEVOFhdn9Pm/i4jjVY=
+ukmllLjq3c3rtEpPwGrKx4ASak1e+jH+JesY8i6W4L8=
+jDDy8N+BtYq16ZfTs1KCrIcTyi1z9d9GTJLNu7BE/jI=
+66+Zq9y68egNSFFKSw79SoJG7LDYNECmkaqMPZ3rnts=
+GgO9ng0eJjvhaOoHprLn00xWS9o7c9pqDI2kL7VtJ2A=
+Ze8RuTpVMVeWmDPL1EnDybvtS4U5yk/7vMV3d6qURoU=
+CwAYp5VoF7uxVS8pr5XTr7/7x3vezc1u1cmao1mHleA=
+ruluENNmx7XMmcrclg/HTCS10kkNUlBQYS+Bm3Of5NU=
+
+airseal.test/station
+300
+yjk9Apa+xeC43KuYO9H7fRRh9RLnJny4ljGtJv1m2Eg=
+
+— airseal.test/station yvaVj6HsupZw459/GPF4ZB/xeCtsRYHc2L8vxES535V2dTbLL7qVi3ftW7W5/SGk/lHHLnUgGeDGXIC4gK+vxMdODgE=
+— witness.test/one FqSFzAAAAABrSdIA3KFVOK/HFhukn3v737eFX7gL/oHhGQgRtOuCQ6GjHN2xXbN6S+b2y+Vg9IJU/hUe/jWrMNG5iLdXtgoQm5q6Cg==
+TLOG
+tlog fuzz_tlogproof frontier-300 <<'TLOG'
+airseal tlog frontier v1
+300
+2mWW2VNp9f7zIquOTg2jsLUCNqqcijsdJG90Ecni4y4=
+R6PPvsyXR0xVU54IJQIfiQiuEQthLz8fb5CIAjIj3dQ=
+DSBEUTY5hE0/elclREuBapll+q6i4hRmDohxDI6axb4=
+hdaXI3Hpu46sbw66WPqu67hTEa0IKLiQG+nZ414zd1k=
+TLOG
+cp "$C/fuzz_checkpoint/signed-cosigned" "$C/fuzz_note/signed-cosigned"
+printf '%s' 'airseal.test/station+caf6958f+ASIf5faFmhpP7HkFfJ0yyNP8NW4USx2jsPkBbvbymIja' > "$C/fuzz_note/vkey-log"
+printf '%s' 'witness.test/one+16a485cc+BOTle8T8S8ot3IsfL5b9/JzhZufNY5wQuBHfe1EngbNB' > "$C/fuzz_note/vkey-witness"
