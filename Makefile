@@ -87,6 +87,7 @@ SEND_SRC := $(sort $(wildcard sender/*.c))
 RECV_SRC := $(sort $(wildcard receiver/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+BENCH_TOOL_SRC := $(sort $(wildcard tests/bench/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB := $(BUILD)/libairseal.a
@@ -95,6 +96,7 @@ SEND_OBJ := $(SEND_SRC:%.c=$(BUILD)/obj/%.o)
 RECV_OBJ := $(RECV_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+BENCH_TOOL_BIN := $(BENCH_TOOL_SRC:tests/bench/%.c=$(BUILD)/tools/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZER_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 PROGRAMS := $(BUILD)/airseal-send $(BUILD)/airseal-recv
@@ -148,6 +150,12 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB) | $(BUILD)/.pkgcheck
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(TEST_LIBS) -lutil $(LDFLAGS_ALL)
 
+# The benchmark's own tools (primlimit), beside the test tools.
+$(BUILD)/tools/%: tests/bench/%.c $(LIB) | $(BUILD)/.pkgcheck
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
 # A harness with the replay driver (make check), or with libFuzzer's main (make fuzz).
 $(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB) | $(BUILD)/.pkgcheck
 	@mkdir -p $(@D)
@@ -159,11 +167,14 @@ $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB) | $(BUILD)/.pkgcheck
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
-test-binaries: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN)
-bench-tools: $(TOOL_BIN)
+# The bench tools are built (not run) by the sanitizer build too, so make check keeps them
+# compiling clean.
+test-binaries: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_TOOL_BIN) $(REPLAY_BIN)
+bench-tools: $(TOOL_BIN) $(BENCH_TOOL_BIN)
 fuzz-binaries: $(FUZZER_BIN)
 
 -include $(LIB_OBJ:.o=.d) $(SEND_OBJ:.o=.d) $(RECV_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d) \
+	$(BENCH_TOOL_BIN:=.d) \
 	$(REPLAY_BIN:=.d) $(FUZZER_BIN:=.d)
 
 # ---------------------------------------------------------------- set-up
