@@ -5,7 +5,9 @@
 #   make demo     set up, build and run the main job on the sample evidence in tests/demo
 #   make check    build everything with AddressSanitizer + UndefinedBehaviorSanitizer and run
 #                 every test; the last line is "N passed, N failed"
-#   make bench    measure airseal against the stock tools on the same data
+#   make bench    measure airseal against the stock tools on the same data, and against the
+#                 primitives' limit (BENCH_SIZES, BENCH_MEDIA, BENCH_REPEAT: tests/bench/README.md)
+#   make bench-scale  pack and import 1, 4 and 16 GiB (BENCH_SCALE_GB) on disk: time per GiB, RSS
 #   make fuzz     run every libFuzzer harness (FUZZ_SECONDS each)
 #   make install  PREFIX=/usr/local DESTDIR=   |   make uninstall
 #
@@ -102,7 +104,7 @@ FUZZER_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 PROGRAMS := $(BUILD)/airseal-send $(BUILD)/airseal-recv
 
 .PHONY: all deps check check-slow demo bench fuzz fuzz-smoke install uninstall clean test-binaries fuzz-binaries \
-	check-valgrind format pkgcheck bench-tools
+	check-valgrind format pkgcheck bench-tools bench-scale
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -245,6 +247,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all NEED_TEST_PKGS=1 bench-tools
 	@bash tests/bench/run-bench.sh $(BUILD)
+
+bench-scale: deps
+	@$(MAKE) --no-print-directory all NEED_TEST_PKGS=1 bench-tools
+	@bash tests/bench/run-scale.sh $(BUILD)
 
 # make fuzz: each harness for FUZZ_SECONDS (or FUZZ_RUNS executions), from its seed corpus.
 FUZZ_SECONDS ?= 60
