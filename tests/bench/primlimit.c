@@ -258,12 +258,14 @@ static void lane_free(lane *l)
     free(l->parity);
 }
 
+/* Seconds from a to b (negative if b is earlier). */
 static double elapsed(const struct timespec *a, const struct timespec *b)
 {
     return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-/* A second core's thread: waits for the start, then runs its lane's primitive once. */
+/* One lane's run (a thread of its own, or the main thread for lane 0): waits for the common
+ * start, then runs the lane's primitive once, timing itself. */
 static void *lane_thread(void *arg)
 {
     lane *l = arg;
@@ -405,6 +407,7 @@ static int random_out(uint64_t total, as_error *err)
     return 0;
 }
 
+/* The usage line, for a command line that does not parse; returns the exit status 2. */
 static int usage(void)
 {
     fprintf(stderr, "usage: primlimit [--mib N] [--reps N] [--size BYTES] [--tsv]\n"
