@@ -5,7 +5,9 @@
 #   make demo     set up, build and run the main job on the sample evidence in tests/demo
 #   make check    build everything with AddressSanitizer + UndefinedBehaviorSanitizer and run
 #                 every test; the last line is "N passed, N failed"
-#   make bench    measure airseal against the stock tools on the same data
+#   make bench    measure airseal against the stock tools on the same data, and against the
+#                 primitives' limit (BENCH_SIZES, BENCH_MEDIA, BENCH_REPEAT: tests/bench/README.md)
+#   make bench-scale  pack and import 1, 4 and 16 GiB (BENCH_SCALE_GB) on disk: time per GiB, RSS
 #   make fuzz     run every libFuzzer harness (FUZZ_SECONDS each)
 #   make install  PREFIX=/usr/local DESTDIR=   |   make uninstall
 #
@@ -92,6 +94,7 @@ SEND_SRC := $(sort $(wildcard sender/*.c))
 RECV_SRC := $(sort $(wildcard receiver/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+BENCH_TOOL_SRC := $(sort $(wildcard tests/bench/*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB := $(BUILD)/libairseal.a
@@ -102,12 +105,13 @@ SEND_OBJ := $(SEND_SRC:%.c=$(BUILD)/obj/%.o)
 RECV_OBJ := $(RECV_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+BENCH_TOOL_BIN := $(BENCH_TOOL_SRC:tests/bench/%.c=$(BUILD)/tools/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZER_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 PROGRAMS := $(BUILD)/airseal-send $(BUILD)/airseal-recv
 
 .PHONY: all deps check check-slow demo bench fuzz fuzz-smoke install uninstall clean test-binaries fuzz-binaries \
-	check-valgrind format pkgcheck bench-tools
+	check-valgrind format pkgcheck bench-tools bench-scale
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -169,6 +173,12 @@ $(BUILD)/tools/%: tests/tools/%.c $$(call ui_lib_for,tests/tools/$$*.c) $(LIB) |
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS_ALL) $(TEST_CFLAGS) -MMD -MP -o $@ $< $(call ui_lib_for,$<) $(LIB) $(PKG_LIBS) $(TEST_LIBS) -lutil $(LDFLAGS_ALL)
 
+# The benchmark's own tools (primlimit), beside the test tools.
+$(BUILD)/tools/%: tests/bench/%.c $(LIB) | $(BUILD)/.pkgcheck
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS_ALL) -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
+
 # A harness with the replay driver (make check), or with libFuzzer's main (make fuzz).
 $(BUILD)/fuzz-replay/%: tests/fuzz/%.c tests/fuzz/replay.c $(LIB) | $(BUILD)/.pkgcheck
 	@mkdir -p $(@D)
@@ -180,11 +190,14 @@ $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB) | $(BUILD)/.pkgcheck
 	@echo "  CCLD    $@"
 	@$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -MMD -MP -o $@ $< $(LIB) $(PKG_LIBS) $(LDFLAGS_ALL)
 
-test-binaries: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN) $(REPLAY_BIN)
-bench-tools: $(TOOL_BIN)
+# The bench tools are built (not run) by the sanitizer build too, so make check keeps them
+# compiling clean.
+test-binaries: $(PROGRAMS) $(UNIT_BIN) $(TOOL_BIN) $(BENCH_TOOL_BIN) $(REPLAY_BIN)
+bench-tools: $(TOOL_BIN) $(BENCH_TOOL_BIN)
 fuzz-binaries: $(FUZZER_BIN)
 
 -include $(LIB_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(SEND_OBJ:.o=.d) $(RECV_OBJ:.o=.d) $(UNIT_BIN:=.d) $(TOOL_BIN:=.d) \
+	$(BENCH_TOOL_BIN:=.d) \
 	$(REPLAY_BIN:=.d) $(FUZZER_BIN:=.d)
 
 # ---------------------------------------------------------------- set-up
@@ -255,6 +268,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all NEED_TEST_PKGS=1 bench-tools
 	@bash tests/bench/run-bench.sh $(BUILD)
+
+bench-scale: deps
+	@$(MAKE) --no-print-directory all NEED_TEST_PKGS=1 bench-tools
+	@bash tests/bench/run-scale.sh $(BUILD)
 
 # make fuzz: each harness for FUZZ_SECONDS (or FUZZ_RUNS executions), from its seed corpus.
 FUZZ_SECONDS ?= 60
