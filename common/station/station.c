@@ -203,8 +203,7 @@ static int populate(const char *tmp, as_station *st, const char *pass, size_t pa
     char *log = as_path_join(tmp, AS_STATION_LOG, err);
     if (log == NULL)
         goto out;
-    rc = as_custody_append(log, st->signer, "init", f, sizeof f / sizeof f[0], st->created, 1, NULL,
-                           err);
+    rc = as_custody_create(log, st->signer, "init", f, sizeof f / sizeof f[0], st->created, err);
     free(log);
     if (rc == 0)
         rc = as_fsync_dir(tmp, err);
