@@ -19,7 +19,7 @@
 #include "../crypto/sha256.h"
 #include "../transport/qr.h"
 #include "custody.h"
-#include "receipt.h"
+#include "receipt_sign.h"
 #include "station_lock.h"
 #include "trust_ops.h"
 #include "vault.h"

@@ -21,7 +21,7 @@
 #include "common/core/file.h"
 #include "common/core/text.h"
 #include "common/station/custody.h"
-#include "common/station/receipt.h"
+#include "common/station/receipt_sign.h"
 #include "common/station/station.h"
 #include "common/station/trust.h"
 #include "common/transport/erasure.h"

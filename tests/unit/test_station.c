@@ -127,6 +127,58 @@ static void append_n(const char *path, const as_mini_seckey *sk, const as_mini_p
     as_custody_close(log);
 }
 
+/* Trust store lines read with the cursor, each refused with its reason (all AS_ERR_FORMAT). */
+static void trust_store_rows(void **state)
+{
+    (void)state;
+#define H "# airseal trust store v1\n"
+#define K "E7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3"
+    static const struct {
+        const char *text, *why;
+    } rows[] = {
+        {"", "not an airseal trust store (empty file)"},
+        {"# airseal trust store v1", "not an airseal trust store (bad first line)"},
+        {"# airseal trust store v2\n", "not an airseal trust store (bad first line)"},
+        {H K " label", "trust store line 2 is too long or unterminated"},
+        {H "\n# c\n" K "\n", "trust store line 4 is malformed"}, /* no label */
+        {H K " \n", "trust store line 2 is malformed"},          /* empty label */
+        {H K "  two spaces\n", "trust store line 2: bad label or duplicate key"},
+        {H "E7620F1842B4E81 RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 x\n",
+         "trust store line 2 is malformed"},
+        {H " E7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 x\n",
+         "trust store line 2 is malformed"},
+        {H "E7620F1842B4E81F  RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 x\n",
+         "trust store line 2 is malformed"},
+        {H "E7620F1842B4E81G RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 x\n",
+         "trust store line 2 has a malformed key"},
+        {H "E7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO! x\n",
+         "trust store line 2 has a malformed key"},
+        {H "E7620F1842B4E81E RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 x\n",
+         "trust store line 2: key id does not match the key"},
+        {H K " xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+         "trust store line 2: label too long"},
+        {H K " a\n" K " b\n", "trust store line 3: bad label or duplicate key"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        as_error err = {0};
+        as_trust_store ts;
+        assert_int_equal(
+            as_trust_parse(&ts, (const uint8_t *)rows[i].text, strlen(rows[i].text), &err), -1);
+        if (err.code != AS_ERR_FORMAT || strcmp(err.msg, rows[i].why) != 0)
+            fail_msg("row %zu: code %d: %s", i, err.code, err.msg);
+    }
+    /* a label may hold single spaces and the longest label fits */
+    const char *good = H K " Field NGO two\n";
+    as_error err = {0};
+    as_trust_store ts;
+    assert_int_equal(as_trust_parse(&ts, (const uint8_t *)good, strlen(good), &err), 0);
+    assert_string_equal(ts.v[0].label, "Field NGO two");
+    as_trust_free(&ts);
+#undef H
+#undef K
+}
+
 static void custody_chain(void **state)
 {
     (void)state;
@@ -419,6 +471,80 @@ static void station_lifecycle(void **state)
     assert_int_equal(err.code, AS_ERR_USAGE);
 }
 
+/* Writes text to path (replacing it). */
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    fclose(f);
+}
+
+/*
+ * station.conf read with the cursor: each row edits the conf of a fresh classical station
+ * (first occurrence of `from` replaced by `to`) and expects the open to succeed or to fail
+ * with this message (after "<dir>/" or "<dir>: "), and this code.
+ */
+static void station_conf_rows(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_station st;
+    char dir[512], conf[600], *text;
+    size_t len;
+    snprintf(dir, sizeof dir, "%s", tmp("st-conf"));
+    assert_int_equal(as_station_create(&st, dir, NULL, 0, &err), 0);
+    char id[AS_MINI_KEYID_STR];
+    memcpy(id, st.id, sizeof id);
+    as_station_close(&st);
+    snprintf(conf, sizeof conf, "%s/station.conf", dir);
+    assert_int_equal(as_file_read_all(conf, 1 << 16, (uint8_t **)&text, &len, &err), 0);
+    static const struct {
+        const char *from, *to;
+        as_errcode code; /* AS_OK: opens */
+        const char *why;
+    } rows[] = {
+        {"passphrase: no\n", "passphrase: no\nfuture-key: x\n", AS_OK, NULL},
+        {"passphrase: no\n", "passphrase: no\nfree text without a separator\n\n", AS_OK, NULL},
+        {"created:", "station-id: \ncreated:", AS_OK, NULL}, /* an empty value is no value */
+        {"created:", "note: x\ncreated:", AS_OK, NULL},
+        {"airseal station v1", "airseal station v2", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"airseal station v1\n", "airseal station v1\r\n", AS_ERR_FORMAT,
+         "station.conf is malformed"},
+        {"passphrase: no\n", "passphrase: no", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"passphrase: no", "passphrase: maybe", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"passphrase: no", "passphrase: no\r", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"passphrase: no\n", "", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"passphrase: no", "passphrase:no", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"created: ", "created: 2026-13-01T00:00:00Z ", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"station-id:", "Station-id:", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"recipient: ", "recipient-type: kyber\nrecipient: ", AS_ERR_FORMAT,
+         "station.conf: unknown recipient-type (x25519 or mlkem768x25519)"},
+        {"recipient: ", "recipient-typo: ", AS_ERR_FORMAT, "station.conf: no recipient line"},
+        {"recipient: age1", "recipient: age2", AS_ERR_FORMAT, NULL},
+        {"station-id: ", "station-id: 0000000000000000\nstation-id: ", AS_ERR_FORMAT, NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char edited[8192];
+        const char *at = strstr(text, rows[i].from);
+        assert_non_null(at);
+        snprintf(edited, sizeof edited, "%.*s%s%s", (int)(at - text), text, rows[i].to,
+                 at + strlen(rows[i].from));
+        put_file(conf, edited);
+        as_error e = {0};
+        int rc = as_station_open(&st, dir, &e);
+        if (rc == 0)
+            as_station_close(&st);
+        if (e.code != rows[i].code)
+            fail_msg("row %zu: code %d: %s", i, e.code, e.msg);
+        if (rows[i].why != NULL && strcmp(e.msg + strlen(dir) + 1, rows[i].why) != 0)
+            fail_msg("row %zu: %s", i, e.msg);
+    }
+    /* the first of two station-id lines counts (the row above): it names the wrong key */
+    put_file(conf, text);
+    free(text);
+}
+
 static void station_with_passphrase(void **state)
 {
     (void)state;
@@ -492,9 +618,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(trust_store_roundtrip),   cmocka_unit_test(trust_store_rejects_malformed),
-        cmocka_unit_test(custody_chain),           cmocka_unit_test(custody_visit),
-        cmocka_unit_test(custody_torn_tail),       cmocka_unit_test(custody_verified_once),
-        cmocka_unit_test(custody_malformed_lines), cmocka_unit_test(station_lifecycle),
+        cmocka_unit_test(trust_store_rows),        cmocka_unit_test(custody_chain),
+        cmocka_unit_test(custody_visit),           cmocka_unit_test(custody_torn_tail),
+        cmocka_unit_test(custody_verified_once),   cmocka_unit_test(custody_malformed_lines),
+        cmocka_unit_test(station_conf_rows),       cmocka_unit_test(station_lifecycle),
         cmocka_unit_test(station_with_passphrase), cmocka_unit_test(remove_tree_any_depth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
