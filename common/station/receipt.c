@@ -113,12 +113,24 @@ out:
 
 int as_receipt_split(const uint8_t *payload, size_t len, size_t *text_len, as_error *err)
 {
-    static const char marker[] = "\nuntrusted comment: ";
-    const uint8_t *p = memmem(payload, len, marker, sizeof marker - 1);
-    if (p == NULL || len < strlen(HEADER) || memcmp(payload, HEADER, strlen(HEADER)) != 0)
-        return as_fail(err, AS_ERR_REJECTED, "not an airseal receipt QR code");
-    *text_len = (size_t)(p - payload) + 1;
-    return 0;
+    as_cursor c;
+    as_cursor_init(&c, payload, len);
+    /* The text's lines up to the signature file's first line, "untrusted comment: ...". */
+    if (as_cursor_expect(&c, HEADER "\n", strlen(HEADER) + 1) == 0) {
+        while (as_cursor_left(&c) > 0) {
+            size_t at = c.off;
+            as_span k, v, line;
+            if (as_cursor_any_kv(&c, &k, &v, AS_MINI_UNTRUSTED_MAX) == 0) {
+                if (!as_span_eq(k, "untrusted comment"))
+                    continue;
+                *text_len = at;
+                return 0;
+            }
+            if (as_cursor_line_span(&c, &line, AS_MINI_UNTRUSTED_MAX) != 0)
+                break;
+        }
+    }
+    return as_fail(err, AS_ERR_FORMAT, "not an airseal receipt QR code");
 }
 
 typedef struct qr_payload {

@@ -283,6 +283,29 @@ static void split_payload(void **state)
     as_error_clear(&err);
     assert_int_equal(as_receipt_split(qr.data + 8, qr.len - 8, &tlen, &err), -1);
     assert_string_equal(err.msg, "not an airseal receipt QR code");
+    /* The text ends where the signature file's first line starts, whatever precedes it; a
+     * header without its line end, or an unterminated line before the signature, is refused. */
+    static const struct {
+        const char *payload;
+        int rc;
+        size_t text_len;
+    } rows[] = {
+        {"airseal receipt v1\nuntrusted comment: x\n", 0, 19},
+        {"airseal receipt v1\na: b\nno separator\nuntrusted comment: \n", 0, 37},
+        {"airseal receipt v1\nuntrusted comment:x\n", -1, 0},
+        {"airseal receipt v1\r\nuntrusted comment: x\n", -1, 0},
+        {"airseal receipt v1untrusted comment: x\n", -1, 0},
+        {"airseal receipt v1\nfiles: 2untrusted comment: x", -1, 0},
+        {"xairseal receipt v1\nuntrusted comment: x\n", -1, 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        as_error e = {0};
+        size_t n = 0;
+        int rc =
+            as_receipt_split((const uint8_t *)rows[i].payload, strlen(rows[i].payload), &n, &e);
+        if (rc != rows[i].rc || (rc == 0 && n != rows[i].text_len))
+            fail_msg("split row %zu: rc %d, text %zu bytes", i, rc, n);
+    }
     as_buf_free(&qr);
     free_signed(&s);
 }
