@@ -334,8 +334,11 @@ static int verify_log(const char *target, const char *keyfile, const char *stati
     uint64_t count;
     if (station_key(&a.station, keyfile, station, err) != 0)
         return -1;
-    int rc = as_custody_verify_file(target, &a.station, audit_entry, &a, &count, err);
+    as_custody *log = NULL;
+    int rc = as_custody_open(&log, target, &a.station, AS_CUSTODY_READ, audit_entry, &a, err);
     if (rc == 0) {
+        count = as_custody_count(log);
+        as_custody_close(log);
         char id[AS_MINI_KEYID_STR], head[65];
         as_mini_keyid(a.station.keynum, id);
         as_hex_encode(head, a.head, 32);

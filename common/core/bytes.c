@@ -194,6 +194,22 @@ int as_cursor_field(as_cursor *c, const char *prefix, as_span *value)
     return 0;
 }
 
+int as_cursor_pair(as_cursor *c, char sep, as_span *key, as_span *value)
+{
+    size_t start = c->off;
+    as_span tok;
+    if (as_cursor_token(c, &tok) != 0)
+        return -1;
+    const char *at = memchr(tok.p, sep, tok.n);
+    if (at == NULL || at == tok.p) {
+        c->off = start;
+        return -1;
+    }
+    *key = (as_span){tok.p, (size_t)(at - tok.p)};
+    *value = (as_span){at + 1, tok.n - key->n - 1};
+    return 0;
+}
+
 int as_cursor_last_line(as_cursor *c, as_span *line, size_t max)
 {
     size_t left = as_cursor_left(c);

@@ -96,6 +96,13 @@ int as_cursor_token(as_cursor *c, as_span *tok);
 int as_cursor_field(as_cursor *c, const char *prefix, as_span *value);
 
 /*
+ * Reads the next token (as as_cursor_token) and splits it at its first sep ('=' in
+ * "key=value"): *key is what precedes it and must be non-empty, *value what follows (may be
+ * empty). Fails, consuming nothing, when there is no token or no sep in it.
+ */
+int as_cursor_pair(as_cursor *c, char sep, as_span *key, as_span *value);
+
+/*
  * Takes the last line off the END of the cursor: the text must end in '\n'; *line is the
  * final line without its '\n' (at most max bytes) and the cursor keeps what precedes it.
  * Used for a signature line that closes a text (custody log, receipt). Fails, changing

@@ -44,7 +44,7 @@ int as_file_open_read(const char *path, int flags, uint64_t *size, as_error *err
     if (!S_ISREG(pre.st_mode))
         return as_fail(err, AS_ERR_REJECTED, "%s: is %s, not a regular file; refusing to read it",
                        path, file_kind(pre.st_mode));
-    int oflags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+    int oflags = ((flags & AS_FILE_RDWR) ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
     if (flags & AS_FILE_NOFOLLOW)
         oflags |= O_NOFOLLOW;
     int fd = open(path, oflags);

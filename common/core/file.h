@@ -19,6 +19,9 @@
 
 /* Flags for as_file_open_read() and as_file_read_all_flags(). */
 #define AS_FILE_NOFOLLOW 1 /* refuse a symbolic link as the last path component */
+#define AS_FILE_RDWR                                                                               \
+    2 /* as_file_open_read only: open for reading and writing (a file
+                              appended in place, the custody log) */
 
 /*
  * Opens path for reading and checks that it is a regular file, before and after open(2): a

@@ -358,6 +358,96 @@ int as_mini_prehash_file(const char *path, uint8_t out[AS_MINI_PREHASH_LEN], as_
     return 0;
 }
 
+/* Decodes a base64 signature line: -1 when it is not the base64 of SIG_LEN bytes, -2 when the
+ * algorithm is neither ED nor Ed. */
+static int sigline_decode(as_mini_detached *d, const char *b64, size_t n)
+{
+    uint8_t raw[SIG_LEN];
+    if (as_b64_decode_exact(raw, SIG_LEN, b64, n, AS_B64_PADDED) != 0)
+        return -1;
+    if (memcmp(raw, "ED", 2) != 0 && memcmp(raw, "Ed", 2) != 0)
+        return -2;
+    memcpy(d->alg, raw, 2);
+    memcpy(d->keynum, raw + 2, AS_MINI_KEYNUM_LEN);
+    memcpy(d->sig, raw + 2 + AS_MINI_KEYNUM_LEN, crypto_sign_BYTES);
+    return 0;
+}
+
+static void sigline_encode(char out[AS_MINI_DETACHED_B64_LEN + 1], const as_mini_detached *d)
+{
+    uint8_t raw[SIG_LEN];
+    memcpy(raw, d->alg, 2);
+    memcpy(raw + 2, d->keynum, AS_MINI_KEYNUM_LEN);
+    memcpy(raw + 2 + AS_MINI_KEYNUM_LEN, d->sig, crypto_sign_BYTES);
+    as_b64_encode(out, raw, sizeof raw, AS_B64_PADDED);
+}
+
+/* The key id is compared before any signature is checked, so another key's signature is
+ * reported as such and not as a forgery. */
+static int keyid_check(const as_mini_pubkey *pk, const uint8_t keynum[AS_MINI_KEYNUM_LEN],
+                       as_error *err)
+{
+    if (sodium_memcmp(keynum, pk->keynum, AS_MINI_KEYNUM_LEN) == 0)
+        return 0;
+    char got[AS_MINI_KEYID_STR], want[AS_MINI_KEYID_STR];
+    as_mini_keyid(keynum, got);
+    as_mini_keyid(pk->keynum, want);
+    return as_fail(err, AS_ERR_KEY, "signature was made by key %s, not by key %s", got, want);
+}
+
+static int sig_failed(as_error *err)
+{
+    return as_fail(err, AS_ERR_SIGNATURE,
+                   "signature verification failed (data modified or signature forged)");
+}
+
+void as_mini_detached_sign(char out[AS_MINI_DETACHED_B64_LEN + 1], const as_mini_seckey *sk,
+                           const void *msg, size_t len)
+{
+    as_mini_detached d;
+    uint8_t h[AS_MINI_PREHASH_LEN];
+    as_mini_prehash ph;
+    as_mini_prehash_init(&ph);
+    as_mini_prehash_update(&ph, msg, len);
+    as_mini_prehash_final(&ph, h);
+    memcpy(d.alg, "ED", 2);
+    memcpy(d.keynum, sk->keynum, AS_MINI_KEYNUM_LEN);
+    crypto_sign_detached(d.sig, NULL, h, sizeof h, sk->sk);
+    sigline_encode(out, &d);
+}
+
+int as_mini_detached_parse(as_mini_detached *out, const char *b64, size_t len, bool allow_legacy,
+                           as_error *err)
+{
+    int rc = sigline_decode(out, b64, len);
+    if (rc == -1)
+        return as_fail(err, AS_ERR_FORMAT, "malformed signature (bad base64 or length)");
+    if (rc == -2 || (!allow_legacy && memcmp(out->alg, "Ed", 2) == 0))
+        return as_fail(err, AS_ERR_FORMAT, "unsupported signature algorithm");
+    return 0;
+}
+
+int as_mini_detached_verify(const as_mini_pubkey *pk, const as_mini_detached *d, const void *msg,
+                            size_t len, as_error *err)
+{
+    if (keyid_check(pk, d->keynum, err) != 0)
+        return -1;
+    uint8_t h[AS_MINI_PREHASH_LEN];
+    const void *signed_msg = msg;
+    size_t signed_len = len;
+    if (memcmp(d->alg, "ED", 2) == 0) {
+        as_mini_prehash ph;
+        as_mini_prehash_init(&ph);
+        as_mini_prehash_update(&ph, msg, len);
+        as_mini_prehash_final(&ph, h);
+        signed_msg = h;
+        signed_len = sizeof h;
+    }
+    if (crypto_sign_verify_detached(d->sig, signed_msg, signed_len, pk->pk) != 0)
+        return sig_failed(err);
+    return 0;
+}
+
 static int comment_ok(const char *s, size_t n)
 {
     return as_utf8_valid(s, n) && as_text_printable(s, n, true);
@@ -395,7 +485,6 @@ int as_mini_sig_parse(as_mini_sig *out, const uint8_t *data, size_t len, as_erro
     as_cursor c;
     const char *line;
     size_t n;
-    uint8_t raw[SIG_LEN];
     memset(out, 0, sizeof *out);
     as_cursor_init(&c, data, len);
     if (next_line(&c, &line, &n, AS_MINI_UNTRUSTED_MAX - 1) != 0 ||
@@ -407,14 +496,15 @@ int as_mini_sig_parse(as_mini_sig *out, const uint8_t *data, size_t len, as_erro
     if (!as_utf8_valid(line, n))
         return as_fail(err, AS_ERR_FORMAT, "signature's untrusted comment is not UTF-8");
     memcpy(out->untrusted, line, n);
-    if (next_line(&c, &line, &n, 256) != 0 ||
-        as_b64_decode_exact(raw, SIG_LEN, line, n, AS_B64_PADDED) != 0)
+    as_mini_detached d;
+    int bad = next_line(&c, &line, &n, 256) != 0 ? -1 : sigline_decode(&d, line, n);
+    if (bad == -1)
         return as_fail(err, AS_ERR_FORMAT, "not a minisign signature (bad signature line)");
-    if (memcmp(raw, "ED", 2) != 0 && memcmp(raw, "Ed", 2) != 0)
+    if (bad == -2)
         return as_fail(err, AS_ERR_FORMAT, "unsupported signature algorithm");
-    memcpy(out->alg, raw, 2);
-    memcpy(out->keynum, raw + 2, AS_MINI_KEYNUM_LEN);
-    memcpy(out->sig, raw + 2 + AS_MINI_KEYNUM_LEN, crypto_sign_BYTES);
+    memcpy(out->alg, d.alg, 2);
+    memcpy(out->keynum, d.keynum, AS_MINI_KEYNUM_LEN);
+    memcpy(out->sig, d.sig, crypto_sign_BYTES);
     if (next_line(&c, &line, &n, AS_MINI_TRUSTED_MAX - 1) != 0 ||
         !has_prefix(line, n, TRUSTED_PREFIX))
         return as_fail(err, AS_ERR_FORMAT,
@@ -436,12 +526,12 @@ int as_mini_sig_parse(as_mini_sig *out, const uint8_t *data, size_t len, as_erro
 
 int as_mini_sig_format(as_buf *out, const as_mini_sig *s, as_error *err)
 {
-    uint8_t raw[SIG_LEN];
-    char b64sig[128], b64global[128];
-    memcpy(raw, s->alg, 2);
-    memcpy(raw + 2, s->keynum, AS_MINI_KEYNUM_LEN);
-    memcpy(raw + 2 + AS_MINI_KEYNUM_LEN, s->sig, crypto_sign_BYTES);
-    as_b64_encode(b64sig, raw, sizeof raw, AS_B64_PADDED);
+    char b64sig[AS_MINI_DETACHED_B64_LEN + 1], b64global[128];
+    as_mini_detached d;
+    memcpy(d.alg, s->alg, 2);
+    memcpy(d.keynum, s->keynum, AS_MINI_KEYNUM_LEN);
+    memcpy(d.sig, s->sig, crypto_sign_BYTES);
+    sigline_encode(b64sig, &d);
     as_b64_encode(b64global, s->global_sig, crypto_sign_BYTES, AS_B64_PADDED);
     return as_buf_printf(out, err, UNTRUSTED_PREFIX "%s\n%s\n" TRUSTED_PREFIX "%s\n%s\n",
                          s->untrusted, b64sig, s->trusted, b64global);
@@ -456,21 +546,15 @@ int as_mini_verify(const as_mini_pubkey *pk, const as_mini_sig *s,
         return as_fail(err, AS_ERR_SIGNATURE,
                        "legacy (non-prehashed) minisign signature; only ED signatures are "
                        "accepted");
-    if (sodium_memcmp(s->keynum, pk->keynum, AS_MINI_KEYNUM_LEN) != 0) {
-        char got[AS_MINI_KEYID_STR], want[AS_MINI_KEYID_STR];
-        as_mini_keyid(s->keynum, got);
-        as_mini_keyid(pk->keynum, want);
-        return as_fail(err, AS_ERR_KEY, "signature was made by key %s, not by key %s", got, want);
-    }
+    if (keyid_check(pk, s->keynum, err) != 0)
+        return -1;
     int bad;
     if (legacy)
         bad = msg == NULL || crypto_sign_verify_detached(s->sig, msg, msglen, pk->pk) != 0;
     else
         bad = crypto_sign_verify_detached(s->sig, prehash, AS_MINI_PREHASH_LEN, pk->pk) != 0;
     if (bad)
-        return as_fail(err, AS_ERR_SIGNATURE,
-                       "signature verification failed (data modified or "
-                       "signature forged)");
+        return sig_failed(err);
     size_t tlen = strnlen(s->trusted, sizeof s->trusted);
     uint8_t *global = malloc(crypto_sign_BYTES + tlen);
     if (global == NULL)

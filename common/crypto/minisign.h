@@ -143,6 +143,41 @@ int as_mini_verify(const as_mini_pubkey *pk, const as_mini_sig *s,
                    const uint8_t prehash[AS_MINI_PREHASH_LEN], const uint8_t *msg, size_t msglen,
                    bool allow_legacy, as_error *err);
 
+/* ---- detached signatures: the signature line alone ---- */
+
+/*
+ * A signature without its comments: what the second line of a signature file holds, base64 of
+ * algorithm || key number || Ed25519 signature. A text that carries its own signatures (one
+ * per custody log entry) stores this line; the comments and global signature of a signature
+ * file are not part of it.
+ */
+typedef struct as_mini_detached {
+    uint8_t alg[2]; /* "ED" prehashed, "Ed" legacy */
+    uint8_t keynum[AS_MINI_KEYNUM_LEN];
+    uint8_t sig[crypto_sign_BYTES];
+} as_mini_detached;
+
+#define AS_MINI_DETACHED_B64_LEN 100 /* base64 of the 74 bytes, padded */
+
+/* Signs msg (prehashed ED: Ed25519 over its BLAKE2b-512) with sk; out receives the encoded
+ * signature line, NUL-terminated. Cannot fail. */
+void as_mini_detached_sign(char out[AS_MINI_DETACHED_B64_LEN + 1], const as_mini_seckey *sk,
+                           const void *msg, size_t len);
+
+/*
+ * Decodes an encoded signature line (b64/len, not NUL-terminated). A legacy "Ed" signature is
+ * accepted only when allow_legacy. Returns 0, or -1 with AS_ERR_FORMAT.
+ */
+int as_mini_detached_parse(as_mini_detached *out, const char *b64, size_t len, bool allow_legacy,
+                           as_error *err);
+
+/*
+ * Verifies d over msg with pk: the key id first (AS_ERR_KEY, naming both ids), then the
+ * signature (AS_ERR_SIGNATURE), over the BLAKE2b-512 of msg for ED or over msg for legacy Ed.
+ */
+int as_mini_detached_verify(const as_mini_pubkey *pk, const as_mini_detached *d, const void *msg,
+                            size_t len, as_error *err);
+
 /* Verifies a signature over a file, streaming for ED; legacy reads the file (<= 1 GiB). */
 int as_mini_verify_file(const as_mini_pubkey *pk, const as_mini_sig *s, const char *path,
                         bool allow_legacy, as_error *err);

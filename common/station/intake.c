@@ -19,7 +19,7 @@
 #include "../crypto/sha256.h"
 #include "../transport/qr.h"
 #include "custody.h"
-#include "receipt.h"
+#include "receipt_sign.h"
 #include "station_lock.h"
 #include "trust_ops.h"
 #include "vault.h"
@@ -228,39 +228,44 @@ static int find_visit(const as_log_entry *e, void *ctx, as_error *err)
 
 /* ---------------------------------------------------------------- receipt and log */
 
-static int issue_receipt(as_station *st, const as_intake_input *in, const signer_pick *sp,
-                         const as_bundle_comment *c, uint64_t seq, as_import_result *r,
-                         as_error *err)
+/* The receipt of this import; seq is the custody log entry that will record it. */
+static void fill_receipt(as_receipt *rc, const as_station *st, const as_intake_input *in,
+                         const signer_pick *sp, const as_bundle_comment *c, uint64_t seq)
 {
-    as_receipt rc;
-    as_buf text, sig, qr;
+    memset(rc, 0, sizeof *rc);
+    memcpy(rc->station, st->id, sizeof rc->station);
+    memcpy(rc->bundle_id, c->bundle_id, sizeof rc->bundle_id);
+    memcpy(rc->case_id, c->case_id, sizeof rc->case_id);
+    as_mini_keyid(sp->sig.keynum, rc->signer);
+    rc->sealed_size = in->size;
+    memcpy(rc->sealed_sha256, in->sha256, 32);
+    memcpy(rc->manifest_sha256, c->manifest_sha256, 32);
+    rc->files = c->files;
+    rc->bytes = c->bytes;
+    rc->imported = time(NULL);
+    rc->custody_entry = seq;
+}
+
+/* Signs the receipt text and writes receipts/<id>.receipt, its .minisig and its QR code
+ * (.png: text then signature), each atomically. */
+static int write_receipt(const as_station *st, const as_receipt *rc, const as_buf *text,
+                         as_import_result *r, as_error *err)
+{
+    as_buf sig, qr;
     as_qr code = {0};
     int ok = -1;
-    memset(&rc, 0, sizeof rc);
-    as_buf_init(&text, 8192);
     as_buf_init(&sig, 8192);
     as_buf_init(&qr, 16384);
-    memcpy(rc.station, st->id, sizeof rc.station);
-    memcpy(rc.bundle_id, c->bundle_id, sizeof rc.bundle_id);
-    memcpy(rc.case_id, c->case_id, sizeof rc.case_id);
-    as_mini_keyid(sp->sig.keynum, rc.signer);
-    rc.sealed_size = in->size;
-    memcpy(rc.sealed_sha256, in->sha256, 32);
-    memcpy(rc.manifest_sha256, c->manifest_sha256, 32);
-    rc.files = c->files;
-    rc.bytes = c->bytes;
-    rc.imported = time(NULL);
-    rc.custody_entry = seq;
-    char *base = as_path_fmt(err, "%s/%s/%s.receipt", st->dir, AS_STATION_RECEIPTS, c->bundle_id);
+    char *base = as_path_fmt(err, "%s/%s/%s.receipt", st->dir, AS_STATION_RECEIPTS, rc->bundle_id);
     char *sigpath = base ? as_path_fmt(err, "%s.minisig", base) : NULL;
     char *pngpath = base ? as_path_fmt(err, "%s.png", base) : NULL;
-    if (sigpath == NULL || pngpath == NULL || as_receipt_format(&rc, &text, err) != 0 ||
-        as_receipt_sign(&rc, text.data, text.len, st->signer, &sig, err) != 0 ||
-        as_buf_append(&qr, text.data, text.len, err) != 0 ||
+    if (sigpath == NULL || pngpath == NULL ||
+        as_receipt_sign(rc, text->data, text->len, st->signer, &sig, err) != 0 ||
+        as_buf_append(&qr, text->data, text->len, err) != 0 ||
         as_buf_append(&qr, sig.data, sig.len, err) != 0 ||
         as_qr_encode(&code, qr.data, qr.len, 0, AS_ECC_M, err) != 0)
         goto out;
-    if (as_file_write_atomic(base, text.data, text.len, 0644, err) != 0)
+    if (as_file_write_atomic(base, text->data, text->len, 0644, err) != 0)
         goto out;
     as_fault_point("import:receipt-text-written");
     if (as_file_write_atomic(sigpath, sig.data, sig.len, 0644, err) != 0)
@@ -270,19 +275,33 @@ static int issue_receipt(as_station *st, const as_intake_input *in, const signer
         goto out;
     as_fault_point("import:receipt-written");
     snprintf(r->receipt_path, sizeof r->receipt_path, "%s", base);
-    /* the log entry commits to the exact receipt text */
+    ok = 0;
+out:
+    as_qr_free(&code);
+    as_buf_free(&sig);
+    as_buf_free(&qr);
+    free(base);
+    free(sigpath);
+    free(pngpath);
+    return ok;
+}
+
+/* Appends the import entry, which commits to the exact receipt text, to the open log. */
+static int log_import(const as_station *st, as_custody *log, const as_intake_input *in,
+                      const signer_pick *sp, const as_receipt *rc, const as_buf *text,
+                      as_import_result *r, as_error *err)
+{
     char rhex[65], shex[65], mhex[65], size[24], files[24], bytes[24], rep[16];
-    as_sha256_hex(rhex, text.data, text.len);
+    as_sha256_hex(rhex, text->data, text->len);
     as_hex_encode(shex, in->sha256, 32);
-    as_hex_encode(mhex, c->manifest_sha256, 32);
+    as_hex_encode(mhex, rc->manifest_sha256, 32);
     snprintf(size, sizeof size, "%llu", (unsigned long long)in->size);
-    snprintf(files, sizeof files, "%llu", (unsigned long long)c->files);
-    snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)c->bytes);
+    snprintf(files, sizeof files, "%llu", (unsigned long long)rc->files);
+    snprintf(bytes, sizeof bytes, "%llu", (unsigned long long)rc->bytes);
     snprintf(rep, sizeof rep, "%u", in->repaired);
-    char *log = as_station_path(st, AS_STATION_LOG, err);
-    as_log_field f[] = {{"bundle", c->bundle_id},
-                        {"case", c->case_id},
-                        {"signer", rc.signer},
+    as_log_field f[] = {{"bundle", rc->bundle_id},
+                        {"case", rc->case_id},
+                        {"signer", rc->signer},
                         {"signer-label", sp->entry->label},
                         {"transport", in->transport},
                         {"sealed-size", size},
@@ -292,21 +311,25 @@ static int issue_receipt(as_station *st, const as_intake_input *in, const signer
                         {"bytes", bytes},
                         {"repaired-blocks", rep},
                         {"receipt-sha256", rhex}};
-    if (log == NULL || as_custody_append(log, st->signer, "import", f, sizeof f / sizeof f[0],
-                                         rc.imported, 0, &r->custody_entry, err) != 0) {
-        free(log);
-        goto out;
-    }
-    free(log);
-    ok = 0;
-out:
-    as_qr_free(&code);
+    return as_custody_append(log, st->signer, "import", f, sizeof f / sizeof f[0], rc->imported,
+                             &r->custody_entry, err);
+}
+
+/* Step 5: the signed receipt, then the log entry (on the log verified under this lock). */
+static int issue_receipt(as_station *st, as_custody *log, const as_intake_input *in,
+                         const signer_pick *sp, const as_bundle_comment *c, as_import_result *r,
+                         as_error *err)
+{
+    as_receipt rc;
+    as_buf text;
+    as_buf_init(&text, 8192);
+    fill_receipt(&rc, st, in, sp, c, as_custody_count(log) + 1);
+    int ok = as_receipt_format(&rc, &text, err) == 0 &&
+                     write_receipt(st, &rc, &text, r, err) == 0 &&
+                     log_import(st, log, in, sp, &rc, &text, r, err) == 0
+                 ? 0
+                 : -1;
     as_buf_free(&text);
-    as_buf_free(&sig);
-    as_buf_free(&qr);
-    free(base);
-    free(sigpath);
-    free(pngpath);
     return ok;
 }
 
@@ -314,16 +337,16 @@ out:
  * Undoes a vault commit whose receipt or log entry could not be written (a full disk, an I/O
  * error), so a failed import leaves the station as it was: the entry goes back to staging
  * (removed there), its receipt files are deleted, and an empty case folder is removed. Only
- * when the log does not name the bundle: if the log entry landed (its write failed after the
- * rename), the import is complete and nothing is undone. Returns 0 when rolled back, -1 when
- * the bundle stays in the vault (a later import finishes the receipt and log).
+ * when the open log still holds the entries it held before (logged): if the import entry
+ * landed, or the log cannot tell (as_custody_count 0), nothing is undone. Returns 0 when
+ * rolled back, -1 when the bundle stays in the vault (a later import finishes the receipt
+ * and log).
  */
-static int roll_back(const as_station *st, const char *log, const char *vault, const char *staged,
-                     const char *bundle_id)
+static int roll_back(const as_station *st, const as_custody *log, uint64_t logged,
+                     const char *vault, const char *staged, const char *bundle_id)
 {
     as_error e = {0};
-    find_import fi = {.bundle = bundle_id};
-    if (as_custody_verify_file(log, &st->pub, find_visit, &fi, NULL, &e) != 0 || fi.seq != 0)
+    if (as_custody_count(log) != logged)
         return -1;
     if (chmod(vault, 0700) != 0 || rename(vault, staged) != 0)
         return -1;
@@ -461,8 +484,9 @@ static int vault_find(const as_station *st, const char *bundle_id, char **found,
  * Step 2: one identity per bundle id per station. Returns 1 when the id is new here, 0 when
  * the import is settled (already imported, or an interrupted one completed now), -1 refused.
  */
-static int known_id(as_station *st, const as_intake_input *in, const signer_pick *sp,
-                    const find_import *fi, uint64_t count, as_import_result *r, as_error *err)
+static int known_id(as_station *st, as_custody *log, const as_intake_input *in,
+                    const signer_pick *sp, const find_import *fi, as_import_result *r,
+                    as_error *err)
 {
     const char *id = r->comment.bundle_id;
     char hex[65], *found = NULL;
@@ -502,7 +526,7 @@ static int known_id(as_station *st, const as_intake_input *in, const signer_pick
                            id);
         }
         /* In the vault but not in the log: an import was interrupted after its commit. */
-        if (issue_receipt(st, in, sp, &r->comment, count + 1, r, err) != 0)
+        if (issue_receipt(st, log, in, sp, &r->comment, r, err) != 0)
             return -1;
         r->status = AS_IMPORT_COMPLETED;
         return 0;
@@ -519,12 +543,13 @@ static int known_id(as_station *st, const as_intake_input *in, const signer_pick
 }
 
 /* Steps 3 to 5 for a bundle id new to this station. */
-static int intake_new(as_station *st, const as_intake_input *in, const signer_pick *sp,
-                      uint64_t count, const as_progress_sink *progress, as_import_result *r, as_error *err)
+static int intake_new(as_station *st, as_custody *log, const as_intake_input *in,
+                      const signer_pick *sp, const as_progress_sink *progress, as_import_result *r,
+                      as_error *err)
 {
     as_manifest m;
-    char *log = as_station_path(st, AS_STATION_LOG, err);
-    char *entry = log ? as_path_join(in->work, "entry", err) : NULL;
+    uint64_t logged = as_custody_count(log);
+    char *entry = as_path_join(in->work, "entry", err);
     char *staged_age = NULL, *staged_sig = NULL;
     int rc = -1;
     memset(&m, 0, sizeof m);
@@ -556,8 +581,8 @@ static int intake_new(as_station *st, const as_intake_input *in, const signer_pi
     if (as_vault_commit(entry, r->vault_path, err) != 0)
         goto out;
     as_fault_point("import:committed");
-    if (issue_receipt(st, in, sp, &r->comment, count + 1, r, err) != 0) {
-        if (roll_back(st, log, r->vault_path, entry, r->comment.bundle_id) != 0)
+    if (issue_receipt(st, log, in, sp, &r->comment, r, err) != 0) {
+        if (roll_back(st, log, logged, r->vault_path, entry, r->comment.bundle_id) != 0)
             as_error_prefix(err, "the bundle is in the vault but its receipt or log entry failed "
                                  "(run the import again to finish): ");
         goto out;
@@ -567,7 +592,6 @@ static int intake_new(as_station *st, const as_intake_input *in, const signer_pi
     rc = 0;
 out:
     as_manifest_free(&m);
-    free(log);
     free(entry);
     free(staged_age);
     free(staged_sig);
@@ -575,23 +599,24 @@ out:
 }
 
 /* as_intake under the station lock. */
-static int intake_locked(as_station *st, const as_intake_input *in, const as_progress_sink *progress,
-                         as_import_result *r, as_error *err)
+static int intake_locked(as_station *st, const as_intake_input *in,
+                         const as_progress_sink *progress, as_import_result *r, as_error *err)
 {
     as_trust_store ts = {0};
     signer_pick *sp = calloc(1, sizeof *sp);
     find_imports fi = {.v = calloc(in->nsigs + 1, sizeof *fi.v)};
     char(*ids)[AS_BUNDLE_ID_HEX] = calloc(in->nsigs + 1, sizeof *ids);
-    uint64_t count = 0;
+    as_custody *log = NULL;
     int rc = -1;
     if (sp == NULL || fi.v == NULL || ids == NULL) {
         as_fail(err, AS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    /* The log is verified once: trust replay and the bundle ids' earlier imports together. */
+    /* The log is opened and verified once: trust replay and the bundle ids' earlier imports
+     * together; the same open log takes the import entry. */
     if (sweep_staging(st, err) != 0 || claimed_ids(in, &fi, ids, err) != 0)
         goto out;
-    if (as_station_trust_checked(st, &ts, finds_visit, &fi, &count, err) != 0)
+    if (as_station_trust_checked(st, &ts, finds_visit, &fi, &log, err) != 0)
         goto out;
     as_fault_point("import:log-checked");
     /* 1. who signed it, and do we trust them */
@@ -612,10 +637,11 @@ static int intake_locked(as_station *st, const as_intake_input *in, const as_pro
     size_t k = 0;
     while (k < fi.n && strcmp(fi.v[k].bundle, r->comment.bundle_id) != 0)
         k++;
-    int fresh = k < fi.n ? known_id(st, in, sp, &fi.v[k], count, r, err)
+    int fresh = k < fi.n ? known_id(st, log, in, sp, &fi.v[k], r, err)
                          : as_fail(err, AS_ERR_INTERNAL, "bundle id lookup lost its signature");
-    rc = fresh == 1 ? intake_new(st, in, sp, count, progress, r, err) : fresh;
+    rc = fresh == 1 ? intake_new(st, log, in, sp, progress, r, err) : fresh;
 out:
+    as_custody_close(log);
     as_trust_free(&ts);
     free(sp);
     free(fi.v);
@@ -623,8 +649,8 @@ out:
     return rc;
 }
 
-int as_intake(as_station *st, const as_intake_input *in, const as_progress_sink *progress, as_import_result *r,
-              as_error *err)
+int as_intake(as_station *st, const as_intake_input *in, const as_progress_sink *progress,
+              as_import_result *r, as_error *err)
 {
     r->sealed_size = in->size;
     memcpy(r->sealed_sha256, in->sha256, 32);

@@ -85,8 +85,8 @@ int as_intake_signer_precheck(as_station *st, const uint8_t *const *sigs, const 
  * store against the custody log. A bundle id is unique per station: one already in the log
  * (any case, any signer) is AS_IMPORT_ALREADY for the same sealed file and refused otherwise.
  */
-int as_intake(as_station *st, const as_intake_input *in, const as_progress_sink *progress, as_import_result *r,
-              as_error *err);
+int as_intake(as_station *st, const as_intake_input *in, const as_progress_sink *progress,
+              as_import_result *r, as_error *err);
 
 /*
  * Creates a fresh work folder in STATION/staging (malloc'd path) and holds an flock on it
@@ -108,7 +108,7 @@ int as_import_usb(as_station *st, char *const *sources, size_t n, const as_progr
  * When frames are missing beyond repair, keeps every frame read in the scan cache and fails
  * with AS_ERR_INCOMPLETE naming the frame numbers to rescan (also in r->qr.missing).
  */
-int as_import_qr(as_station *st, char *const *sources, size_t n, const char *camera, const as_progress_sink *progress,
-                 as_import_result *r, as_error *err);
+int as_import_qr(as_station *st, char *const *sources, size_t n, const char *camera,
+                 const as_progress_sink *progress, as_import_result *r, as_error *err);
 
 #endif

@@ -177,8 +177,9 @@ static int write_sealed(const char *path, const uint8_t *data, size_t len, as_in
 
 /* Reads every frame the sources (or the camera) show into set. No station state is touched:
  * this runs before the lock is taken, as a camera or a slow disk can take minutes. */
-static int scan_sources(char *const *sources, size_t n, const char *camera, const as_progress_sink *progress,
-                        as_frame_set *set, as_import_result *r, as_error *err)
+static int scan_sources(char *const *sources, size_t n, const char *camera,
+                        const as_progress_sink *progress, as_frame_set *set, as_import_result *r,
+                        as_error *err)
 {
     if (camera != NULL)
         return as_scan_camera(camera, set, &r->qr.scan, 30, progress, err);
@@ -297,8 +298,8 @@ static int rebuild_verified(as_station *st, as_frame_bundle *b, uint32_t *repair
 }
 
 /* With the station locked: merges the scan cache, rebuilds, and hands over to as_intake. */
-static int import_locked(as_station *st, as_frame_set *set, const as_progress_sink *progress, as_import_result *r,
-                         as_error *err)
+static int import_locked(as_station *st, as_frame_set *set, const as_progress_sink *progress,
+                         as_import_result *r, as_error *err)
 {
     uint64_t others = 0, fresh = set->added;
     as_frame_bundle *b = as_frame_set_main(set, &others);
@@ -355,8 +356,8 @@ static void no_frame(const as_scan_stats *sc, const as_frame_set *set, as_error 
             set->corrupt ? set->first_corrupt : "");
 }
 
-int as_import_qr(as_station *st, char *const *sources, size_t n, const char *camera, const as_progress_sink *progress,
-                 as_import_result *r, as_error *err)
+int as_import_qr(as_station *st, char *const *sources, size_t n, const char *camera,
+                 const as_progress_sink *progress, as_import_result *r, as_error *err)
 {
     memset(r, 0, sizeof *r);
     as_frame_set set;

@@ -1,4 +1,5 @@
-/* receipt.c: signed import receipts; see receipt.h. */
+/* receipt.c: reading and verifying signed import receipts (both sides: the NGO's
+ * verify-receipt, the station's verify); see receipt.h. Signing is in receipt_sign.c. */
 #include "receipt.h"
 
 #include <stdio.h>
@@ -9,108 +10,68 @@
 #include "../core/text.h"
 #include "../transport/qr.h"
 
-#define HEADER "airseal receipt v1"
+#define HEADER AS_RECEIPT_HEADER
+#define RECEIPT_LINE_MAX 512 /* bytes of a receipt line */
 
-int as_receipt_format(const as_receipt *r, as_buf *out, as_error *err)
+/* The next line, "<key>: <value>" with this key. */
+static int kv(as_cursor *c, const char *key, as_span *v)
 {
-    char sealed[65], manifest[65], when[21];
-    as_hex_encode(sealed, r->sealed_sha256, 32);
-    as_hex_encode(manifest, r->manifest_sha256, 32);
-    as_time_utc(when, r->imported);
-    return as_buf_printf(out, err,
-                         HEADER "\nstation: %s\nbundle: %s\ncase: %s\nsigner: %s\n"
-                                "sealed-size: %llu\nsealed-sha256: %s\nmanifest-sha256: %s\n"
-                                "files: %llu\nbytes: %llu\nimported: %s\ncustody-entry: %llu\n",
-                         r->station, r->bundle_id, r->case_id, r->signer,
-                         (unsigned long long)r->sealed_size, sealed, manifest,
-                         (unsigned long long)r->files, (unsigned long long)r->bytes, when,
-                         (unsigned long long)r->custody_entry);
+    return as_cursor_kv(c, key, v, RECEIPT_LINE_MAX);
 }
 
-static int line_kv(as_cursor *c, const char *key, const char **v, size_t *n)
+/* The case line: a plain identifier (no control, bidi or invisible character). */
+static int parse_case(as_receipt *r, as_span v, as_error *err)
 {
-    const char *line;
-    size_t len, k = strlen(key);
-    if (as_cursor_line(c, &line, &len, 512) != 0 || len < k + 2 || memcmp(line, key, k) != 0 ||
-        line[k] != ':' || line[k + 1] != ' ')
+    as_field_verdict cv = v.n == 0 ? AS_FIELD_UNPRINTABLE : as_field_judge(AS_FIELD_CASE, v.p, v.n);
+    if (cv == AS_FIELD_HIDDEN)
+        return as_fail(err, AS_ERR_REJECTED,
+                       "the receipt's case id contains direction or invisible characters: %.*s",
+                       (int)v.n, v.p);
+    if (cv != AS_FIELD_OK || as_span_str(v, r->case_id, sizeof r->case_id) != 0)
         return -1;
-    *v = line + k + 2;
-    *n = len - k - 2;
     return 0;
 }
 
 int as_receipt_parse(as_receipt *r, const uint8_t *data, size_t len, as_error *err)
 {
     as_cursor c;
-    const char *v;
-    size_t n;
+    as_span v;
     uint8_t raw[AS_BUNDLE_ID_LEN], keynum[AS_MINI_KEYNUM_LEN];
     memset(r, 0, sizeof *r);
     as_cursor_init(&c, data, len);
-#define BAD(f) as_fail(err, AS_ERR_REJECTED, "not a valid airseal receipt: bad %s", f)
+#define BAD(f) as_fail(err, AS_ERR_FORMAT, "not a valid airseal receipt: bad %s", f)
     if (as_cursor_expect(&c, HEADER "\n", strlen(HEADER) + 1) != 0)
         return BAD("first line");
-    if (line_kv(&c, "station", &v, &n) != 0 || as_mini_keyid_parse(keynum, v, n) != 0)
+    if (kv(&c, "station", &v) != 0 || as_mini_keyid_parse(keynum, v.p, v.n) != 0)
         return BAD("station");
     as_mini_keyid(keynum, r->station);
-    if (line_kv(&c, "bundle", &v, &n) != 0 || n != 32 || as_hex_decode(raw, sizeof raw, v, n) != 0)
+    if (kv(&c, "bundle", &v) != 0 || v.n != 32 || as_span_hex(v, raw, sizeof raw) != 0)
         return BAD("bundle");
     as_hex_encode(r->bundle_id, raw, sizeof raw);
-    if (line_kv(&c, "case", &v, &n) != 0 || n == 0)
+    if (kv(&c, "case", &v) != 0 || parse_case(r, v, err) != 0)
         return BAD("case");
-    as_field_verdict cv = as_field_judge(AS_FIELD_CASE, v, n);
-    if (cv == AS_FIELD_HIDDEN)
-        return as_fail(err, AS_ERR_REJECTED,
-                       "the receipt's case id contains direction or invisible characters: %.*s",
-                       (int)n, v);
-    if (cv != AS_FIELD_OK)
-        return BAD("case");
-    memcpy(r->case_id, v, n);
-    if (line_kv(&c, "signer", &v, &n) != 0 || as_mini_keyid_parse(keynum, v, n) != 0)
+    if (kv(&c, "signer", &v) != 0 || as_mini_keyid_parse(keynum, v.p, v.n) != 0)
         return BAD("signer");
     as_mini_keyid(keynum, r->signer);
-    if (line_kv(&c, "sealed-size", &v, &n) != 0 ||
-        as_parse_u64(v, n, UINT64_MAX, false, &r->sealed_size) != 0)
+    if (kv(&c, "sealed-size", &v) != 0 || as_span_u64(v, UINT64_MAX, false, &r->sealed_size) != 0)
         return BAD("sealed-size");
-    if (line_kv(&c, "sealed-sha256", &v, &n) != 0 || as_hex_decode(r->sealed_sha256, 32, v, n) != 0)
+    if (kv(&c, "sealed-sha256", &v) != 0 || as_span_hex(v, r->sealed_sha256, 32) != 0)
         return BAD("sealed-sha256");
-    if (line_kv(&c, "manifest-sha256", &v, &n) != 0 ||
-        as_hex_decode(r->manifest_sha256, 32, v, n) != 0)
+    if (kv(&c, "manifest-sha256", &v) != 0 || as_span_hex(v, r->manifest_sha256, 32) != 0)
         return BAD("manifest-sha256");
-    if (line_kv(&c, "files", &v, &n) != 0 || as_parse_u64(v, n, UINT64_MAX, true, &r->files) != 0)
+    if (kv(&c, "files", &v) != 0 || as_span_u64(v, UINT64_MAX, true, &r->files) != 0)
         return BAD("files");
-    if (line_kv(&c, "bytes", &v, &n) != 0 || as_parse_u64(v, n, UINT64_MAX, true, &r->bytes) != 0)
+    if (kv(&c, "bytes", &v) != 0 || as_span_u64(v, UINT64_MAX, true, &r->bytes) != 0)
         return BAD("bytes");
-    if (line_kv(&c, "imported", &v, &n) != 0 || as_time_parse_utc(v, n, &r->imported) != 0)
+    if (kv(&c, "imported", &v) != 0 || as_time_parse_utc(v.p, v.n, &r->imported) != 0)
         return BAD("imported");
-    if (line_kv(&c, "custody-entry", &v, &n) != 0 ||
-        as_parse_u64(v, n, UINT64_MAX, false, &r->custody_entry) != 0)
+    if (kv(&c, "custody-entry", &v) != 0 ||
+        as_span_u64(v, UINT64_MAX, false, &r->custody_entry) != 0)
         return BAD("custody-entry");
     if (as_cursor_end(&c) != 0)
         return BAD("ending (extra data)");
 #undef BAD
     return 0;
-}
-
-int as_receipt_sign(const as_receipt *r, const uint8_t *text, size_t len, const as_mini_seckey *sk,
-                    as_buf *sig, as_error *err)
-{
-    as_mini_sig *s = malloc(sizeof *s);
-    uint8_t h[AS_MINI_PREHASH_LEN];
-    char tc[160];
-    as_mini_prehash ph;
-    if (s == NULL)
-        return as_fail(err, AS_ERR_NOMEM, "out of memory");
-    as_mini_prehash_init(&ph);
-    as_mini_prehash_update(&ph, text, len);
-    as_mini_prehash_final(&ph, h);
-    snprintf(tc, sizeof tc, "airseal-receipt v1 bundle:%s station:%s", r->bundle_id, r->station);
-    int rc = as_mini_sign(s, sk, h, tc, "airseal receipt signature", err) == 0 &&
-                     as_mini_sig_format(sig, s, err) == 0
-                 ? 0
-                 : -1;
-    free(s);
-    return rc;
 }
 
 int as_receipt_verify(const uint8_t *text, size_t len, const uint8_t *sig, size_t siglen,
@@ -139,8 +100,7 @@ int as_receipt_verify(const uint8_t *text, size_t len, const uint8_t *sig, size_
         goto out;
     }
     char want[160];
-    snprintf(want, sizeof want, "airseal-receipt v1 bundle:%s station:%s", r->bundle_id,
-             r->station);
+    snprintf(want, sizeof want, AS_RECEIPT_COMMENT_FMT, r->bundle_id, r->station);
     if (strcmp(s->trusted, want) != 0) {
         as_fail(err, AS_ERR_REJECTED, "the receipt's signed comment does not match its text");
         goto out;
@@ -153,12 +113,24 @@ out:
 
 int as_receipt_split(const uint8_t *payload, size_t len, size_t *text_len, as_error *err)
 {
-    static const char marker[] = "\nuntrusted comment: ";
-    const uint8_t *p = memmem(payload, len, marker, sizeof marker - 1);
-    if (p == NULL || len < strlen(HEADER) || memcmp(payload, HEADER, strlen(HEADER)) != 0)
-        return as_fail(err, AS_ERR_REJECTED, "not an airseal receipt QR code");
-    *text_len = (size_t)(p - payload) + 1;
-    return 0;
+    as_cursor c;
+    as_cursor_init(&c, payload, len);
+    /* The text's lines up to the signature file's first line, "untrusted comment: ...". */
+    if (as_cursor_expect(&c, HEADER "\n", strlen(HEADER) + 1) == 0) {
+        while (as_cursor_left(&c) > 0) {
+            size_t at = c.off;
+            as_span k, v, line;
+            if (as_cursor_any_kv(&c, &k, &v, AS_MINI_UNTRUSTED_MAX) == 0) {
+                if (!as_span_eq(k, "untrusted comment"))
+                    continue;
+                *text_len = at;
+                return 0;
+            }
+            if (as_cursor_line_span(&c, &line, AS_MINI_UNTRUSTED_MAX) != 0)
+                break;
+        }
+    }
+    return as_fail(err, AS_ERR_FORMAT, "not an airseal receipt QR code");
 }
 
 typedef struct qr_payload {

@@ -42,12 +42,16 @@ typedef struct as_receipt {
     uint64_t custody_entry;
 } as_receipt;
 
-int as_receipt_format(const as_receipt *r, as_buf *out, as_error *err);
-int as_receipt_parse(as_receipt *r, const uint8_t *data, size_t len, as_error *err);
+#define AS_RECEIPT_HEADER "airseal receipt v1"
+/* The trusted comment of the receipt's signature: bundle id, then station id. */
+#define AS_RECEIPT_COMMENT_FMT "airseal-receipt v1 bundle:%s station:%s"
 
-/* Signs the formatted receipt text; sig receives the signature file. */
-int as_receipt_sign(const as_receipt *r, const uint8_t *text, size_t len, const as_mini_seckey *sk,
-                    as_buf *sig, as_error *err);
+/*
+ * Parses a receipt text strictly (the lines above, in order, nothing else). AS_ERR_FORMAT
+ * "not a valid airseal receipt: bad <field>" when it does not follow the grammar;
+ * AS_ERR_REJECTED when its case id hides direction or invisible characters.
+ */
+int as_receipt_parse(as_receipt *r, const uint8_t *data, size_t len, as_error *err);
 
 /* Verifies text + signature against the station key and parses the receipt. Checks that the
  * receipt's station id is the key that signed it. */

@@ -21,6 +21,7 @@
 #include "trust.h"
 
 #define CONF_HEADER "airseal station v1"
+#define CONF_MAX (16 * 1024) /* bytes of station.conf */
 
 char *as_station_path(const as_station *st, const char *name, as_error *err)
 {
@@ -203,8 +204,7 @@ static int populate(const char *tmp, as_station *st, const char *pass, size_t pa
     char *log = as_path_join(tmp, AS_STATION_LOG, err);
     if (log == NULL)
         goto out;
-    rc = as_custody_append(log, st->signer, "init", f, sizeof f / sizeof f[0], st->created, 1, NULL,
-                           err);
+    rc = as_custody_create(log, st->signer, "init", f, sizeof f / sizeof f[0], st->created, err);
     free(log);
     if (rc == 0)
         rc = as_fsync_dir(tmp, err);
@@ -292,37 +292,56 @@ fail:
     return -1;
 }
 
-/* Reads "key: value" from the station.conf text; value copied into out. */
-static int conf_get(const char *text, const char *key, char *out, size_t cap)
+/* The values of station.conf (spans into its text), each from the first non-empty line with
+ * its key; .p NULL when absent. */
+typedef struct conf_fields {
+    as_span station_id, created, recipient, recipient_type, passphrase;
+} conf_fields;
+
+/*
+ * Reads station.conf: the header line, then "key: value" lines. Lines with other keys, or
+ * that are not "key: value" at all, are ignored (later versions may add some). Fails only
+ * when the header is wrong or a line is unterminated or longer than the file may be.
+ */
+static int conf_parse(const uint8_t *text, size_t len, conf_fields *f)
 {
-    size_t klen = strlen(key);
-    const char *p = text;
-    while (p != NULL && *p != '\0') {
-        const char *nl = strchr(p, '\n');
-        size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        if (n > klen + 2 && memcmp(p, key, klen) == 0 && p[klen] == ':' && p[klen + 1] == ' ') {
-            size_t vn = n - klen - 2;
-            if (vn >= cap)
+    struct {
+        const char *key;
+        as_span *out;
+    } want[] = {{"station-id", &f->station_id},
+                {"created", &f->created},
+                {"recipient", &f->recipient},
+                {"recipient-type", &f->recipient_type},
+                {"passphrase", &f->passphrase}};
+    as_cursor c;
+    memset(f, 0, sizeof *f);
+    as_cursor_init(&c, text, len);
+    if (as_cursor_expect(&c, CONF_HEADER "\n", strlen(CONF_HEADER) + 1) != 0)
+        return -1;
+    while (as_cursor_left(&c) > 0) {
+        as_span k, v, line;
+        if (as_cursor_any_kv(&c, &k, &v, CONF_MAX) != 0) {
+            if (as_cursor_line_span(&c, &line, CONF_MAX) != 0)
                 return -1;
-            memcpy(out, p + klen + 2, vn);
-            out[vn] = '\0';
-            return 0;
+            continue;
         }
-        p = nl ? nl + 1 : NULL;
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+            if (want[i].out->p == NULL && v.n > 0 && as_span_eq(k, want[i].key))
+                *want[i].out = v;
     }
-    return -1;
+    return 0;
 }
 
-/* Reads the station's recipient and its type from station.conf's text: "recipient-type:
+/* Reads the station's recipient and its type from station.conf: "recipient-type:
  * mlkem768x25519" makes a hybrid station; its absence (every station before issue 15) or
  * "x25519" a classical one. Returns 0, or -1 with AS_ERR_FORMAT. */
-static int conf_recipient(as_station *st, const char *conf, as_error *err)
+static int conf_recipient(as_station *st, const conf_fields *f, as_error *err)
 {
-    char rcpt[AS_AGE_PQ_RECIPIENT_STR_MAX], type[32];
-    if (conf_get(conf, "recipient", rcpt, sizeof rcpt) != 0)
+    char rcpt[AS_AGE_PQ_RECIPIENT_STR_MAX], type[32] = "x25519";
+    if (f->recipient.p == NULL || as_span_str(f->recipient, rcpt, sizeof rcpt) != 0)
         return as_fail(err, AS_ERR_FORMAT, "no recipient line");
-    if (conf_get(conf, "recipient-type", type, sizeof type) != 0)
-        snprintf(type, sizeof type, "x25519");
+    if (f->recipient_type.p != NULL && as_span_str(f->recipient_type, type, sizeof type) != 0)
+        return as_fail(err, AS_ERR_FORMAT, "unknown recipient-type (x25519 or mlkem768x25519)");
     if (strcmp(type, "mlkem768x25519") == 0) {
         st->kind = AS_STATION_HYBRID;
         return as_age_pq_recipient_parse(&st->pq_recipient, rcpt, strlen(rcpt), err);
@@ -331,6 +350,19 @@ static int conf_recipient(as_station *st, const char *conf, as_error *err)
         return as_fail(err, AS_ERR_FORMAT, "unknown recipient-type (x25519 or mlkem768x25519)");
     st->kind = AS_STATION_X25519;
     return as_age_recipient_parse(&st->recipient, rcpt, strlen(rcpt), err);
+}
+
+/* The protection and creation time of station.conf into st, and the station id it names into
+ * id (compared with station.pub by the caller). */
+static int conf_identity(as_station *st, const conf_fields *f, char *id, size_t cap)
+{
+    if (f->station_id.p == NULL || as_span_str(f->station_id, id, cap) != 0 ||
+        f->passphrase.p == NULL ||
+        (!as_span_eq(f->passphrase, "yes") && !as_span_eq(f->passphrase, "no")) ||
+        f->created.p == NULL || as_time_parse_utc(f->created.p, f->created.n, &st->created) != 0)
+        return -1;
+    st->protected_at_rest = as_span_eq(f->passphrase, "yes");
+    return 0;
 }
 
 /* Checks that recipient.pub holds exactly the recipient of station.conf, and one LF. */
@@ -358,14 +390,15 @@ int as_station_open(as_station *st, const char *dir, as_error *err)
     memset(st, 0, sizeof *st);
     uint8_t *conf = NULL;
     size_t len;
-    char id[64], prot[8], when[32];
+    conf_fields f;
+    char id[64];
     st->dir = strdup(dir);
     if (st->dir == NULL)
         return as_fail(err, AS_ERR_NOMEM, "out of memory");
     char *path = as_station_path(st, AS_STATION_CONF, err);
     if (path == NULL)
         goto fail;
-    if (as_file_read_all_flags(path, 16 * 1024, AS_FILE_NOFOLLOW, &conf, &len, err) != 0) {
+    if (as_file_read_all_flags(path, CONF_MAX, AS_FILE_NOFOLLOW, &conf, &len, err) != 0) {
         as_error_clear(err);
         as_fail(err, AS_ERR_USAGE,
                 "%s is not an airseal station (no readable %s); create one "
@@ -375,18 +408,11 @@ int as_station_open(as_station *st, const char *dir, as_error *err)
     }
     free(path);
     path = NULL;
-    if (len < strlen(CONF_HEADER) + 1 || memcmp(conf, CONF_HEADER "\n", strlen(CONF_HEADER) + 1) ||
-        memchr(conf, '\0', len) != NULL ||
-        conf_get((char *)conf, "station-id", id, sizeof id) != 0 ||
-        conf_get((char *)conf, "passphrase", prot, sizeof prot) != 0 ||
-        (strcmp(prot, "yes") != 0 && strcmp(prot, "no") != 0) ||
-        conf_get((char *)conf, "created", when, sizeof when) != 0 ||
-        as_time_parse_utc(when, strlen(when), &st->created) != 0) {
+    if (conf_parse(conf, len, &f) != 0 || conf_identity(st, &f, id, sizeof id) != 0) {
         as_fail(err, AS_ERR_FORMAT, "%s/%s is malformed", dir, AS_STATION_CONF);
         goto fail;
     }
-    st->protected_at_rest = strcmp(prot, "yes") == 0;
-    if (conf_recipient(st, (char *)conf, err) != 0) {
+    if (conf_recipient(st, &f, err) != 0) {
         as_error_prefix(err, "%s/%s: ", dir, AS_STATION_CONF);
         goto fail;
     }

@@ -9,6 +9,7 @@
 #include "../core/text.h"
 
 #define HEADER "# airseal trust store v1"
+#define LINE_MAX_TRUST 512 /* bytes of a line, without its LF */
 
 void as_trust_free(as_trust_store *ts)
 {
@@ -83,66 +84,64 @@ int as_trust_remove(as_trust_store *ts, const uint8_t keynum[AS_MINI_KEYNUM_LEN]
     return as_fail(err, AS_ERR_USAGE, "key %s is not in the trust store", id);
 }
 
+/*
+ * One entry line: "<KEYID> <minisign public key, base64> <label>", the label being the rest of
+ * the line (it may hold spaces). Added to ts; the message names the line.
+ */
+static int parse_entry(as_trust_store *ts, as_span line, size_t lineno, as_error *err)
+{
+    as_cursor c;
+    as_span id, b64, label;
+    as_mini_pubkey key;
+    uint8_t keynum[AS_MINI_KEYNUM_LEN];
+    char text[AS_TRUST_LABEL_MAX + 1];
+    as_span_cursor(line, &c);
+    if (as_cursor_token(&c, &id) != 0 || id.n != 2 * AS_MINI_KEYNUM_LEN ||
+        as_cursor_token(&c, &b64) != 0 || b64.n != AS_MINI_PUBKEY_B64_LEN ||
+        as_cursor_left(&c) == 0)
+        return as_fail(err, AS_ERR_FORMAT, "trust store line %zu is malformed", lineno);
+    label = (as_span){(const char *)c.data + c.off, as_cursor_left(&c)};
+    if (as_mini_keyid_parse(keynum, id.p, id.n) != 0 ||
+        as_mini_pubkey_parse_b64(&key, b64.p, b64.n, err) != 0) {
+        as_error_clear(err);
+        return as_fail(err, AS_ERR_FORMAT, "trust store line %zu has a malformed key", lineno);
+    }
+    if (memcmp(keynum, key.keynum, AS_MINI_KEYNUM_LEN) != 0)
+        return as_fail(err, AS_ERR_FORMAT, "trust store line %zu: key id does not match the key",
+                       lineno);
+    if (label.n > AS_TRUST_LABEL_MAX)
+        return as_fail(err, AS_ERR_FORMAT, "trust store line %zu: label too long", lineno);
+    if (as_span_str(label, text, sizeof text) != 0 || as_trust_add(ts, &key, text, err) != 0) {
+        as_error_clear(err);
+        return as_fail(err, AS_ERR_FORMAT, "trust store line %zu: bad label or duplicate key",
+                       lineno);
+    }
+    return 0;
+}
+
 int as_trust_parse(as_trust_store *ts, const uint8_t *data, size_t len, as_error *err)
 {
     as_cursor c;
+    size_t lineno = 1;
     ts->v = NULL;
     ts->n = 0;
     as_cursor_init(&c, data, len);
-    size_t lineno = 0;
+    if (len == 0)
+        return as_fail(err, AS_ERR_FORMAT, "not an airseal trust store (empty file)");
+    if (as_cursor_expect(&c, HEADER "\n", strlen(HEADER) + 1) != 0)
+        return as_fail(err, AS_ERR_FORMAT, "not an airseal trust store (bad first line)");
     while (as_cursor_left(&c) > 0) {
-        const char *line;
-        size_t n;
+        as_span line;
         lineno++;
-        if (as_cursor_line(&c, &line, &n, 512) != 0) {
+        if (as_cursor_line_span(&c, &line, LINE_MAX_TRUST) != 0) {
             as_fail(err, AS_ERR_FORMAT, "trust store line %zu is too long or unterminated", lineno);
             goto fail;
         }
-        if (lineno == 1) {
-            if (n != strlen(HEADER) || memcmp(line, HEADER, n) != 0) {
-                as_fail(err, AS_ERR_FORMAT, "not an airseal trust store (bad first line)");
-                goto fail;
-            }
+        /* blank lines and comments */
+        if (line.n == 0 || line.p[0] == '#')
             continue;
-        }
-        if (n == 0 || line[0] == '#')
-            continue;
-        /* <KEYID16> SP <base64 56> SP <label> */
-        if (n < 16 + 1 + AS_MINI_PUBKEY_B64_LEN + 2 || line[16] != ' ' ||
-            line[17 + AS_MINI_PUBKEY_B64_LEN] != ' ') {
-            as_fail(err, AS_ERR_FORMAT, "trust store line %zu is malformed", lineno);
+        if (parse_entry(ts, line, lineno, err) != 0)
             goto fail;
-        }
-        as_mini_pubkey key;
-        uint8_t keynum[AS_MINI_KEYNUM_LEN];
-        char label[AS_TRUST_LABEL_MAX + 1];
-        size_t llen = n - (18 + AS_MINI_PUBKEY_B64_LEN);
-        if (as_mini_keyid_parse(keynum, line, 16) != 0 ||
-            as_mini_pubkey_parse_b64(&key, line + 17, AS_MINI_PUBKEY_B64_LEN, err) != 0) {
-            as_error_clear(err);
-            as_fail(err, AS_ERR_FORMAT, "trust store line %zu has a malformed key", lineno);
-            goto fail;
-        }
-        if (memcmp(keynum, key.keynum, AS_MINI_KEYNUM_LEN) != 0) {
-            as_fail(err, AS_ERR_FORMAT, "trust store line %zu: key id does not match the key",
-                    lineno);
-            goto fail;
-        }
-        if (llen > AS_TRUST_LABEL_MAX) {
-            as_fail(err, AS_ERR_FORMAT, "trust store line %zu: label too long", lineno);
-            goto fail;
-        }
-        memcpy(label, line + 18 + AS_MINI_PUBKEY_B64_LEN, llen);
-        label[llen] = '\0';
-        if (memchr(label, '\0', llen) != NULL || as_trust_add(ts, &key, label, err) != 0) {
-            as_error_clear(err);
-            as_fail(err, AS_ERR_FORMAT, "trust store line %zu: bad label or duplicate key", lineno);
-            goto fail;
-        }
-    }
-    if (lineno == 0) {
-        as_fail(err, AS_ERR_FORMAT, "not an airseal trust store (empty file)");
-        goto fail;
     }
     return 0;
 fail:

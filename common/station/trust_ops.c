@@ -153,28 +153,38 @@ static int load_file(const as_station *st, const char *path, const trust_replay 
     return as_trust_load(file, path, err);
 }
 
-/* as_station_trust_checked, with repair only when the caller holds the lock. */
-static int checked(const as_station *st, bool repair, as_trust_store *ts, as_log_visit visit,
-                   void *ctx, uint64_t *count, as_error *err)
+/*
+ * Opens the log (for appending when the caller holds the lock, so that the same verified
+ * handle takes the operation's entry), replaying its trust events into r.
+ */
+static int open_log(const as_station *st, bool locked, trust_replay *r, as_custody **log,
+                    as_error *err)
 {
-    trust_replay r = {.visit = visit, .ctx = ctx};
+    char *path = as_station_path(st, AS_STATION_LOG, err);
+    int rc =
+        path ? as_custody_open(log, path, &st->pub, locked ? AS_CUSTODY_APPEND : AS_CUSTODY_READ,
+                               replay_visit, r, err)
+             : -1;
+    if (rc != 0 && path != NULL && err->code != AS_ERR_NOMEM && err->code != AS_ERR_IO)
+        as_error_prefix(err, "refusing to use station %s, whose custody log is damaged: ", st->dir);
+    free(path);
+    return rc;
+}
+
+/*
+ * Compares trusted-signers.txt with the log's store r->ts. A disagreement is refused unless it
+ * is the crash window of the log's last entry, which is completed when repair is set.
+ */
+static int compare_file(const as_station *st, bool repair, const trust_replay *r, as_error *err)
+{
     as_trust_store file = {0};
     char what[400];
-    char *log = as_station_path(st, AS_STATION_LOG, err);
-    char *path = log ? as_station_path(st, AS_STATION_TRUST, err) : NULL;
+    char *path = as_station_path(st, AS_STATION_TRUST, err);
     int rc = -1;
-    if (path == NULL)
+    if (path == NULL || load_file(st, path, r, &file, err) != 0)
         goto out;
-    if (as_custody_verify_file(log, &st->pub, replay_visit, &r, count, err) != 0) {
-        if (err->code != AS_ERR_NOMEM && err->code != AS_ERR_IO)
-            as_error_prefix(err,
-                            "refusing to use station %s, whose custody log is damaged: ", st->dir);
-        goto out;
-    }
-    if (load_file(st, path, &r, &file, err) != 0)
-        goto out;
-    if (store_diff(&file, &r.ts, what, sizeof what) != 0) {
-        int window = is_crash_window(&file, &r, err);
+    if (store_diff(&file, &r->ts, what, sizeof what) != 0) {
+        int window = is_crash_window(&file, r, err);
         if (window < 0)
             goto out;
         if (!window) {
@@ -185,26 +195,45 @@ static int checked(const as_station *st, bool repair, as_trust_store *ts, as_log
             goto out;
         }
         /* A trust change logged but not saved (killed in between): finish it now. */
-        if (repair && as_trust_save(&r.ts, path, err) != 0)
+        if (repair && as_trust_save(&r->ts, path, err) != 0)
             goto out;
         if (repair)
             as_fault_point("trust:completed");
     }
-    *ts = r.ts;
-    r.ts.v = NULL;
     rc = 0;
 out:
-    as_trust_free(&r.ts);
     as_trust_free(&file);
-    free(log);
     free(path);
     return rc;
 }
 
-int as_station_trust_checked(as_station *st, as_trust_store *ts, as_log_visit visit, void *ctx,
-                             uint64_t *count, as_error *err)
+/* as_station_trust_checked, with repair and an appendable log only when the caller holds the
+ * lock. */
+static int checked(const as_station *st, bool locked, as_trust_store *ts, as_log_visit visit,
+                   void *ctx, as_custody **log, as_error *err)
 {
-    return checked(st, as_station_locked(st), ts, visit, ctx, count, err);
+    trust_replay r = {.visit = visit, .ctx = ctx};
+    as_custody *opened = NULL;
+    int rc = -1;
+    if (open_log(st, locked, &r, &opened, err) == 0 && compare_file(st, locked, &r, err) == 0) {
+        *ts = r.ts;
+        r.ts.v = NULL;
+        rc = 0;
+    }
+    as_trust_free(&r.ts);
+    if (rc == 0 && log != NULL)
+        *log = opened;
+    else
+        as_custody_close(opened);
+    return rc;
+}
+
+int as_station_trust_checked(as_station *st, as_trust_store *ts, as_log_visit visit, void *ctx,
+                             as_custody **log, as_error *err)
+{
+    if (log != NULL)
+        *log = NULL;
+    return checked(st, as_station_locked(st), ts, visit, ctx, log, err);
 }
 
 int as_station_trust_peek(const as_station *st, as_trust_store *ts, as_error *err)
@@ -221,41 +250,42 @@ int as_station_trust_list(const as_station *st, as_trust_store *ts, as_error *er
 }
 
 /* Logs the change, then saves the store: the order the crash-window rule depends on. */
-static int commit_change(as_station *st, const as_trust_store *ts, bool adding,
+static int commit_change(as_station *st, as_custody *log, const as_trust_store *ts, bool adding,
                          const as_trust_entry *e, as_error *err)
 {
     char id[AS_MINI_KEYID_STR], b64[AS_MINI_PUBKEY_B64_LEN + 1];
     as_mini_keyid(e->key.keynum, id);
     as_mini_pubkey_b64(&e->key, b64);
     as_log_field f[] = {{"key", id}, {"pubkey", b64}, {"label", e->label}};
-    char *log = as_station_path(st, AS_STATION_LOG, err);
-    char *path = log ? as_station_path(st, AS_STATION_TRUST, err) : NULL;
+    char *path = as_station_path(st, AS_STATION_TRUST, err);
     int rc = -1;
     if (path != NULL && as_custody_append(log, st->signer, adding ? "trust-add" : "trust-remove", f,
-                                          3, time(NULL), 0, NULL, err) == 0) {
+                                          3, time(NULL), NULL, err) == 0) {
         as_fault_point(adding ? "trust:add-logged" : "trust:remove-logged");
         rc = as_trust_save(ts, path, err);
     }
-    free(log);
     free(path);
     return rc;
 }
 
-/* One trust change under the lock: check, apply in memory, log, save. */
+/* One trust change under the lock: check (the log verified once), apply in memory, log on the
+ * same open log, save. */
 static int trust_change(as_station *st, bool adding, as_trust_entry *e, as_error *err)
 {
     as_trust_store ts = {0};
+    as_custody *log = NULL;
     if (st->signer == NULL)
         return as_fail(err, AS_ERR_INTERNAL, "station %s is not unlocked", st->dir);
     if (as_station_lock(st, err) != 0)
         return -1;
     as_fault_point("trust:locked");
-    int rc = as_station_trust_checked(st, &ts, NULL, NULL, NULL, err);
+    int rc = as_station_trust_checked(st, &ts, NULL, NULL, &log, err);
     if (rc == 0)
         rc = adding ? as_trust_add(&ts, &e->key, e->label, err)
                     : as_trust_remove(&ts, e->key.keynum, e, err);
     if (rc == 0)
-        rc = commit_change(st, &ts, adding, e, err);
+        rc = commit_change(st, log, &ts, adding, e, err);
+    as_custody_close(log);
     as_trust_free(&ts);
     as_station_release(st);
     return rc;

@@ -45,12 +45,14 @@ int as_station_trust_remove(as_station *st, const uint8_t keynum[AS_MINI_KEYNUM_
                             as_trust_entry *removed, as_error *err);
 
 /*
- * For the station module (intake): verifies the custody log once, replaying its trust events,
- * calling visit (may be NULL) on every entry; loads trusted-signers.txt and compares. Under
- * the lock (st holds it) a crash window is completed; without it the log's view is used. *ts
- * receives the store (caller frees), *count the number of log entries (may be NULL).
+ * For the station module (intake, trust changes): opens the custody log and verifies it once,
+ * replaying its trust events and calling visit (may be NULL) on every entry; loads
+ * trusted-signers.txt and compares. Under the lock (st holds it) a crash window is completed
+ * and *log (when log is not NULL) receives the log open for appending, the operation's one
+ * handle (close it); without the lock the log's view is used and *log is opened read-only.
+ * *ts receives the store (caller frees).
  */
 int as_station_trust_checked(as_station *st, as_trust_store *ts, as_log_visit visit, void *ctx,
-                             uint64_t *count, as_error *err);
+                             as_custody **log, as_error *err);
 
 #endif

@@ -215,24 +215,21 @@ static int check_tree(const char *root, const char *rel, const as_manifest *m, u
     return rc;
 }
 
-int as_vault_verify(const char *entry, const as_mini_pubkey *signer, as_vault_report *rep,
-                    as_error *err)
+/* The sealed file: its signature by signer (read from entry/bundle.age.minisig) and the
+ * trusted comment it carries, into rep. */
+static int verify_sealed(const char *entry, const as_mini_pubkey *signer, as_vault_report *rep,
+                         as_error *err)
 {
-    uint8_t *sig = NULL, *mtext = NULL, *msig = NULL;
-    size_t siglen, mlen, mslen;
+    uint8_t *sig = NULL;
+    size_t siglen;
     as_mini_sig *s = malloc(sizeof *s);
-    as_manifest m;
-    int rc = -1;
     char *p_age = as_path_join(entry, "bundle.age", err);
     char *p_sig = as_path_join(entry, "bundle.age.minisig", err);
-    char *p_man = as_path_join(entry, AS_TAR_MANIFEST, err);
-    char *p_msig = as_path_join(entry, AS_TAR_MANIFEST_SIG, err);
-    char *p_ev = as_path_join(entry, "evidence", err);
-    memset(rep, 0, sizeof *rep);
-    memset(&m, 0, sizeof m);
-    if (s == NULL || p_age == NULL || p_sig == NULL || p_man == NULL || p_msig == NULL ||
-        p_ev == NULL)
+    int rc = -1;
+    if (s == NULL || p_age == NULL || p_sig == NULL) {
+        as_fail(err, AS_ERR_NOMEM, "out of memory");
         goto out;
+    }
     if (as_file_read_all_flags(p_sig, 16384, AS_FILE_NOFOLLOW, &sig, &siglen, err) != 0 ||
         as_mini_sig_parse(s, sig, siglen, err) != 0 ||
         as_mini_verify_file(signer, s, p_age, false, err) != 0 ||
@@ -241,65 +238,98 @@ int as_vault_verify(const char *entry, const as_mini_pubkey *signer, as_vault_re
         goto out;
     }
     as_mini_keyid(s->keynum, rep->signer);
-    if (as_file_read_all_flags(p_man, AS_MANIFEST_MAX_BYTES, AS_FILE_NOFOLLOW, &mtext, &mlen,
-                               err) != 0 ||
-        as_file_read_all_flags(p_msig, 16384, AS_FILE_NOFOLLOW, &msig, &mslen, err) != 0 ||
-        as_manifest_verify(mtext, mlen, msig, mslen, signer, &rep->comment, NULL, NULL, &m, err) !=
-            0)
+    rc = 0;
+out:
+    free(s);
+    free(sig);
+    free(p_age);
+    free(p_sig);
+    return rc;
+}
+
+/* The manifest: signed by signer and agreeing with the sealed file's comment; parsed into m. */
+static int verify_manifest(const char *entry, const as_mini_pubkey *signer,
+                           const as_vault_report *rep, as_manifest *m, as_error *err)
+{
+    uint8_t *mtext = NULL, *msig = NULL;
+    size_t mlen, mslen;
+    char *p_man = as_path_join(entry, AS_TAR_MANIFEST, err);
+    char *p_msig = as_path_join(entry, AS_TAR_MANIFEST_SIG, err);
+    int rc = -1;
+    if (p_man != NULL && p_msig != NULL &&
+        as_file_read_all_flags(p_man, AS_MANIFEST_MAX_BYTES, AS_FILE_NOFOLLOW, &mtext, &mlen,
+                               err) == 0 &&
+        as_file_read_all_flags(p_msig, 16384, AS_FILE_NOFOLLOW, &msig, &mslen, err) == 0)
+        rc =
+            as_manifest_verify(mtext, mlen, msig, mslen, signer, &rep->comment, NULL, NULL, m, err);
+    free(mtext);
+    free(msig);
+    free(p_man);
+    free(p_msig);
+    return rc;
+}
+
+/* One evidence file against its manifest line: present, same size and SHA-256. buf is a
+ * 1 MiB scratch buffer. Adds its size to *bytes. */
+static int check_file(const char *evidence, const as_manifest_file *f, uint8_t *buf,
+                      uint64_t *bytes, as_error *err)
+{
+    char *path = as_path_fmt(err, "%s/%s", evidence, f->path);
+    uint64_t size;
+    int fd = path ? as_file_open_read(path, AS_FILE_NOFOLLOW, &size, err) : -1;
+    free(path);
+    if (fd < 0) {
+        as_error_clear(err);
+        return as_fail(err, AS_ERR_REJECTED, "evidence/%s is missing from the vault entry",
+                       f->path);
+    }
+    as_sha256_ctx h;
+    ssize_t n;
+    uint64_t got = 0;
+    uint8_t d[32];
+    as_sha256_init(&h);
+    while ((n = read(fd, buf, 1 << 20)) > 0) {
+        as_sha256_update(&h, buf, (size_t)n);
+        got += (uint64_t)n;
+    }
+    close(fd);
+    as_sha256_final(&h, d);
+    if (n < 0 || got != f->size || !as_equal_ct(d, f->sha256, 32))
+        return as_fail(err, AS_ERR_REJECTED, "evidence/%s does not match the manifest (%s)",
+                       f->path, got != f->size ? "size" : "SHA-256");
+    *bytes += got;
+    return 0;
+}
+
+int as_vault_verify(const char *entry, const as_mini_pubkey *signer, as_vault_report *rep,
+                    as_error *err)
+{
+    as_manifest m;
+    uint8_t *buf = NULL;
+    uint64_t count = 0;
+    int rc = -1;
+    char *p_ev = as_path_join(entry, "evidence", err);
+    memset(rep, 0, sizeof *rep);
+    memset(&m, 0, sizeof m);
+    if (p_ev == NULL || verify_sealed(entry, signer, rep, err) != 0 ||
+        verify_manifest(entry, signer, rep, &m, err) != 0)
         goto out;
-    uint8_t *buf = malloc(1 << 20);
+    buf = malloc(1 << 20);
     if (buf == NULL) {
         as_fail(err, AS_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < m.nfiles; i++) {
-        char *path = as_path_fmt(err, "%s/%s", p_ev, m.files[i].path);
-        uint64_t size;
-        int fd = path ? as_file_open_read(path, AS_FILE_NOFOLLOW, &size, err) : -1;
-        if (fd < 0) {
-            as_error_clear(err);
-            as_fail(err, AS_ERR_REJECTED, "evidence/%s is missing from the vault entry",
-                    m.files[i].path);
-            free(path);
-            free(buf);
+    for (size_t i = 0; i < m.nfiles; i++)
+        if (check_file(p_ev, &m.files[i], buf, &rep->bytes_checked, err) != 0)
             goto out;
-        }
-        as_sha256_ctx h;
-        as_sha256_init(&h);
-        ssize_t n;
-        uint64_t got = 0;
-        while ((n = read(fd, buf, 1 << 20)) > 0) {
-            as_sha256_update(&h, buf, (size_t)n);
-            got += (uint64_t)n;
-        }
-        close(fd);
-        free(path);
-        uint8_t d[32];
-        as_sha256_final(&h, d);
-        if (n < 0 || got != m.files[i].size || !as_equal_ct(d, m.files[i].sha256, 32)) {
-            as_fail(err, AS_ERR_REJECTED, "evidence/%s does not match the manifest (%s)",
-                    m.files[i].path, got != m.files[i].size ? "size" : "SHA-256");
-            free(buf);
-            goto out;
-        }
-        rep->bytes_checked += got;
-    }
-    free(buf);
-    uint64_t count = 0;
+    /* and evidence/ holds nothing the manifest does not list */
     if (m.nfiles > 0 && check_tree(p_ev, "", &m, &count, 0, err) != 0)
         goto out;
     rep->files_checked = m.nfiles;
     rc = 0;
 out:
     as_manifest_free(&m);
-    free(s);
-    free(sig);
-    free(mtext);
-    free(msig);
-    free(p_age);
-    free(p_sig);
-    free(p_man);
-    free(p_msig);
+    free(buf);
     free(p_ev);
     return rc;
 }

@@ -4,7 +4,7 @@
  */
 #include "tests/fuzz/fuzz.h"
 
-#include "common/station/receipt.h"
+#include "common/station/receipt_sign.h"
 
 static int same_receipt(const as_receipt *a, const as_receipt *b)
 {

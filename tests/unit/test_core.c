@@ -48,31 +48,38 @@ static void cursor_lines_are_bounded(void **state)
 static void cursor_text_verbs_table(void **state)
 {
     (void)state;
-    enum verb { KV, ANY_KV, TOKEN, FIELD, LAST };
+    enum verb {
+        KV,
+        ANY_KV,
+        TOKEN,
+        FIELD,
+        LAST,
+        PAIR
+    };
     static const struct {
         enum verb verb;
-        const char *arg; /* key or prefix */
+        const char *arg; /* key, prefix or separator */
         const char *in;
         int rc;
-        const char *key;  /* ANY_KV: the key read */
-        const char *out;  /* the value, token or line read */
-        size_t left;      /* bytes left in the cursor afterwards */
+        const char *key; /* ANY_KV, PAIR: the key read */
+        const char *out; /* the value, token or line read */
+        size_t left;     /* bytes left in the cursor afterwards */
     } rows[] = {
         {KV, "case", "case: ICC-01/22\nnext", 0, NULL, "ICC-01/22", 4},
-        {KV, "case", "case: \n", 0, NULL, "", 0},                 /* empty value is a value */
-        {KV, "case", "case: a: b\n", 0, NULL, "a: b", 0},         /* only the first ": " splits */
-        {KV, "case", "cases: x\n", -1, NULL, NULL, 9},            /* another key */
-        {KV, "case", "case:x\n", -1, NULL, NULL, 7},              /* no space */
-        {KV, "case", "case: x", -1, NULL, NULL, 7},               /* no newline */
-        {KV, "case", "Case: x\n", -1, NULL, NULL, 8},             /* keys are exact */
+        {KV, "case", "case: \n", 0, NULL, "", 0},         /* empty value is a value */
+        {KV, "case", "case: a: b\n", 0, NULL, "a: b", 0}, /* only the first ": " splits */
+        {KV, "case", "cases: x\n", -1, NULL, NULL, 9},    /* another key */
+        {KV, "case", "case:x\n", -1, NULL, NULL, 7},      /* no space */
+        {KV, "case", "case: x", -1, NULL, NULL, 7},       /* no newline */
+        {KV, "case", "Case: x\n", -1, NULL, NULL, 8},     /* keys are exact */
         {KV, "case", "case: 0123456789012345678901234567890\n", -1, NULL, NULL, 38}, /* > max */
         {ANY_KV, NULL, "recipient: age1x\n", 0, "recipient", "age1x", 0},
-        {ANY_KV, NULL, ": x\n", -1, NULL, NULL, 4},               /* empty key */
+        {ANY_KV, NULL, ": x\n", -1, NULL, NULL, 4}, /* empty key */
         {ANY_KV, NULL, "no separator\n", -1, NULL, NULL, 13},
         {TOKEN, NULL, "12 2026-01-01T00:00:00Z", 0, NULL, "12", 20},
         {TOKEN, NULL, "last", 0, NULL, "last", 0},
-        {TOKEN, NULL, " x", -1, NULL, NULL, 2},                   /* leading space */
-        {TOKEN, NULL, "x ", -1, NULL, NULL, 2},                   /* trailing space */
+        {TOKEN, NULL, " x", -1, NULL, NULL, 2}, /* leading space */
+        {TOKEN, NULL, "x ", -1, NULL, NULL, 2}, /* trailing space */
         {TOKEN, NULL, "", -1, NULL, NULL, 0},
         {FIELD, "bundle:", "bundle:00ff case:x", 0, NULL, "00ff", 6},
         {FIELD, "bundle:", "bundle: case:x", -1, NULL, NULL, 14}, /* nothing after prefix */
@@ -81,9 +88,15 @@ static void cursor_text_verbs_table(void **state)
         {LAST, NULL, "a\nb\nsig\n", 0, NULL, "sig", 4},
         {LAST, NULL, "only\n", 0, NULL, "only", 0},
         {LAST, NULL, "a\n\n", 0, NULL, "", 2},
-        {LAST, NULL, "a\nsig", -1, NULL, NULL, 5},                /* no final newline */
+        {LAST, NULL, "a\nsig", -1, NULL, NULL, 5}, /* no final newline */
         {LAST, NULL, "a\n0123456789012345678901234567890123\n", -1, NULL, NULL, 37}, /* > max */
         {LAST, NULL, "", -1, NULL, NULL, 0},
+        {PAIR, "=", "case=ICC%2F01 prev=00", 0, "case", "ICC%2F01", 7},
+        {PAIR, "=", "note= sig=x", 0, "note", "", 5}, /* empty value */
+        {PAIR, "=", "a=b=c", 0, "a", "b=c", 0},       /* only the first = */
+        {PAIR, "=", "=b x", -1, NULL, NULL, 4},       /* empty key */
+        {PAIR, "=", "novalue x", -1, NULL, NULL, 9},  /* no separator */
+        {PAIR, "=", " a=b", -1, NULL, NULL, 4},       /* empty token */
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         as_cursor c;
@@ -91,11 +104,24 @@ static void cursor_text_verbs_table(void **state)
         as_cursor_init(&c, rows[i].in, strlen(rows[i].in));
         int rc = -2;
         switch (rows[i].verb) {
-        case KV: rc = as_cursor_kv(&c, rows[i].arg, &out, 32); break;
-        case ANY_KV: rc = as_cursor_any_kv(&c, &key, &out, 32); break;
-        case TOKEN: rc = as_cursor_token(&c, &out); break;
-        case FIELD: rc = as_cursor_field(&c, rows[i].arg, &out); break;
-        case LAST: rc = as_cursor_last_line(&c, &out, 32); break;
+        case KV:
+            rc = as_cursor_kv(&c, rows[i].arg, &out, 32);
+            break;
+        case ANY_KV:
+            rc = as_cursor_any_kv(&c, &key, &out, 32);
+            break;
+        case TOKEN:
+            rc = as_cursor_token(&c, &out);
+            break;
+        case FIELD:
+            rc = as_cursor_field(&c, rows[i].arg, &out);
+            break;
+        case LAST:
+            rc = as_cursor_last_line(&c, &out, 32);
+            break;
+        case PAIR:
+            rc = as_cursor_pair(&c, rows[i].arg[0], &key, &out);
+            break;
         }
         if (rc != rows[i].rc || as_cursor_left(&c) != rows[i].left)
             fail_msg("row %zu (%s): rc %d left %zu", i, rows[i].in, rc, as_cursor_left(&c));

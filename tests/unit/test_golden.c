@@ -21,7 +21,7 @@
 #include "common/core/file.h"
 #include "common/core/text.h"
 #include "common/station/custody.h"
-#include "common/station/receipt.h"
+#include "common/station/receipt_sign.h"
 #include "common/station/station.h"
 #include "common/station/trust.h"
 #include "common/transport/erasure.h"
@@ -490,8 +490,15 @@ static int log_visit(const as_log_entry *e, void *vctx, as_error *err)
     time_t when;
     uint64_t seq;
     assert_int_equal(as_time_parse_utc(e->time, strlen(e->time), &when), 0);
-    int rc =
-        as_custody_append(c->log, c->sk, e->event, f, e->nfields, when, e->seq == 1, &seq, err);
+    if (e->seq == 1)
+        return as_custody_create(c->log, c->sk, e->event, f, e->nfields, when, err);
+    as_mini_pubkey pk;
+    as_custody *log;
+    as_mini_seckey_public(c->sk, &pk);
+    if (as_custody_open(&log, c->log, &pk, AS_CUSTODY_APPEND, NULL, NULL, err) != 0)
+        return -1;
+    int rc = as_custody_append(log, c->sk, e->event, f, e->nfields, when, &seq, err);
+    as_custody_close(log);
     assert_int_equal(seq, e->seq);
     return rc;
 }

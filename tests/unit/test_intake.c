@@ -6,6 +6,7 @@
 #include "helpers.h"
 
 #include <stdio.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "common/crypto/sha256.h"
 #include "common/station/intake.h"
 #include "common/station/station.h"
+#include "common/station/trust_ops.h"
 
 #define ID "f912e50c97565780ac50e489d40f5c41"
 #define ENTRY "vault/ICC-GOLDEN%2F01/" ID
@@ -257,6 +259,70 @@ static void reused_id_refused(void **state)
     assert_string_equal(before, after);
 }
 
+/* Starts counting the opens of path (inotify IN_OPEN); returns the descriptor to count with. */
+static int watch_opens(const char *path)
+{
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    assert_true(fd >= 0);
+    assert_true(inotify_add_watch(fd, path, IN_OPEN) >= 0);
+    return fd;
+}
+
+/* The opens seen since watch_opens; closes fd. */
+static int count_opens(int fd)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    ssize_t n;
+    int opens = 0;
+    while ((n = read(fd, buf, sizeof buf)) > 0) {
+        for (char *p = buf; p < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            opens += (ev->mask & IN_OPEN) != 0;
+            p += sizeof *ev + ev->len;
+        }
+    }
+    close(fd);
+    return opens;
+}
+
+/*
+ * One import, and one trust change, each open the custody log once: it is verified when
+ * opened (with the trust replay and the bundle id lookup), and the entry is appended to the
+ * same open file, which keeps its earlier bytes.
+ */
+static void log_opened_once(void **state)
+{
+    (void)state;
+    as_import_result r;
+    as_error err = {0};
+    uint8_t *before, *after;
+    size_t blen, alen;
+    golden_copy("station-pre-import", "once");
+    char log[1024]; /* tmp() reuses its buffers */
+    snprintf(log, sizeof log, "%s", tmp("once/custody.log"));
+    assert_int_equal(as_file_read_all(log, 1 << 20, &before, &blen, &err), 0);
+    int w = watch_opens(log);
+    import_golden("once", &r);
+    assert_int_equal(count_opens(w), 1);
+    assert_int_equal(r.custody_entry, 4);
+    assert_int_equal(as_file_read_all(log, 1 << 20, &after, &alen, &err), 0);
+    assert_true(alen > blen);
+    assert_memory_equal(after, before, blen);
+    free(before);
+    free(after);
+
+    as_station st;
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    open_station(&st, "once");
+    w = watch_opens(log);
+    if (as_station_trust_add(&st, &pk, "Another NGO", &err) != 0)
+        fail_msg("trust add: %s", err.msg);
+    assert_int_equal(count_opens(w), 1);
+    as_station_close(&st);
+    as_mini_seckey_free(sk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +330,7 @@ int main(void)
         cmocka_unit_test(import_already),
         cmocka_unit_test(import_completed_after_crash),
         cmocka_unit_test(reused_id_refused),
+        cmocka_unit_test(log_opened_once),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

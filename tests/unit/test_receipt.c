@@ -8,7 +8,7 @@
 
 #include "common/core/text.h"
 #include "common/crypto/minisign.h"
-#include "common/station/receipt.h"
+#include "common/station/receipt_sign.h"
 
 /* The known answer: a receipt with these fields is exactly this text. */
 static const char KNOWN[] = "airseal receipt v1\n"
@@ -63,7 +63,9 @@ static void format_known_answer(void **state)
     as_buf_free(&out);
 }
 
-/* One hostile receipt: KNOWN with the text `from` replaced by `to` (first occurrence). */
+/* One hostile receipt: KNOWN with the text `from` replaced by `to` (first occurrence). A
+ * receipt that breaks the grammar is AS_ERR_FORMAT; one that parses but hides characters in
+ * its case id is AS_ERR_REJECTED (the row that names direction characters). */
 static const struct {
     const char *name, *from, *to, *message;
 } REJECT[] = {
@@ -109,6 +111,19 @@ static const struct {
     {"extra line", "custody-entry: 4\n", "custody-entry: 4\nnote: x\n",
      "not a valid airseal receipt: bad ending (extra data)"},
     {"NUL inside", "case: ICC", "case: I\0C", "not a valid airseal receipt: bad case"},
+    {"no space after the colon",
+     "station: ", "station:", "not a valid airseal receipt: bad station"},
+    {"key with a space",
+     "sealed-size:", "sealed size:", "not a valid airseal receipt: bad sealed-size"},
+    {"line over 512 bytes", "case: ICC-01/22",
+     "case: ICC-01/22xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+     "not a valid airseal receipt: bad case"},
+    {"value with a colon", "files: 2", "files: 2: 3", "not a valid airseal receipt: bad files"},
 };
 
 static void parse_rejects(void **state)
@@ -129,7 +144,8 @@ static void parse_rejects(void **state)
         as_error err = {0};
         if (as_receipt_parse(&r, (const uint8_t *)text, len, &err) != -1)
             fail_msg("%s: accepted", REJECT[i].name);
-        assert_int_equal(err.code, AS_ERR_REJECTED);
+        bool hidden = strstr(REJECT[i].message, "direction") != NULL;
+        assert_int_equal(err.code, hidden ? AS_ERR_REJECTED : AS_ERR_FORMAT);
         if (strcmp(err.msg, REJECT[i].message) != 0)
             fail_msg("%s: \"%s\", want \"%s\"", REJECT[i].name, err.msg, REJECT[i].message);
     }
@@ -267,6 +283,29 @@ static void split_payload(void **state)
     as_error_clear(&err);
     assert_int_equal(as_receipt_split(qr.data + 8, qr.len - 8, &tlen, &err), -1);
     assert_string_equal(err.msg, "not an airseal receipt QR code");
+    /* The text ends where the signature file's first line starts, whatever precedes it; a
+     * header without its line end, or an unterminated line before the signature, is refused. */
+    static const struct {
+        const char *payload;
+        int rc;
+        size_t text_len;
+    } rows[] = {
+        {"airseal receipt v1\nuntrusted comment: x\n", 0, 19},
+        {"airseal receipt v1\na: b\nno separator\nuntrusted comment: \n", 0, 37},
+        {"airseal receipt v1\nuntrusted comment:x\n", -1, 0},
+        {"airseal receipt v1\r\nuntrusted comment: x\n", -1, 0},
+        {"airseal receipt v1untrusted comment: x\n", -1, 0},
+        {"airseal receipt v1\nfiles: 2untrusted comment: x", -1, 0},
+        {"xairseal receipt v1\nuntrusted comment: x\n", -1, 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        as_error e = {0};
+        size_t n = 0;
+        int rc =
+            as_receipt_split((const uint8_t *)rows[i].payload, strlen(rows[i].payload), &n, &e);
+        if (rc != rows[i].rc || (rc == 0 && n != rows[i].text_len))
+            fail_msg("split row %zu: rc %d, text %zu bytes", i, rc, n);
+    }
     as_buf_free(&qr);
     free_signed(&s);
 }

@@ -102,6 +102,83 @@ static void trust_store_rejects_malformed(void **state)
     as_trust_free(&ts);
 }
 
+/* The number of entries in the log file at path, verified with pk; -1 when it does not verify. */
+static long log_entries(const char *path, const as_mini_pubkey *pk, as_error *err)
+{
+    as_custody *log;
+    if (as_custody_open(&log, path, pk, AS_CUSTODY_READ, NULL, NULL, err) != 0)
+        return -1;
+    long n = (long)as_custody_count(log);
+    as_custody_close(log);
+    return n;
+}
+
+/* Appends n "import" entries to the log at path through one open handle. */
+static void append_n(const char *path, const as_mini_seckey *sk, const as_mini_pubkey *pk,
+                     const as_log_field *f, size_t nf, int n, uint64_t *seq)
+{
+    as_error err = {0};
+    as_custody *log;
+    if (as_custody_open(&log, path, pk, AS_CUSTODY_APPEND, NULL, NULL, &err) != 0)
+        fail_msg("open %s: %s", path, err.msg);
+    for (int i = 0; i < n; i++)
+        if (as_custody_append(log, sk, "import", f, nf, 2000 + i, seq, &err) != 0)
+            fail_msg("append: %s", err.msg);
+    as_custody_close(log);
+}
+
+/* Trust store lines read with the cursor, each refused with its reason (all AS_ERR_FORMAT). */
+static void trust_store_rows(void **state)
+{
+    (void)state;
+#define H "# airseal trust store v1\n"
+#define K "E7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3"
+    static const struct {
+        const char *text, *why;
+    } rows[] = {
+        {"", "not an airseal trust store (empty file)"},
+        {"# airseal trust store v1", "not an airseal trust store (bad first line)"},
+        {"# airseal trust store v2\n", "not an airseal trust store (bad first line)"},
+        {H K " label", "trust store line 2 is too long or unterminated"},
+        {H "\n# c\n" K "\n", "trust store line 4 is malformed"}, /* no label */
+        {H K " \n", "trust store line 2 is malformed"},          /* empty label */
+        {H K "  two spaces\n", "trust store line 2: bad label or duplicate key"},
+        {H "E7620F1842B4E81 RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 x\n",
+         "trust store line 2 is malformed"},
+        {H " E7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 x\n",
+         "trust store line 2 is malformed"},
+        {H "E7620F1842B4E81F  RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 x\n",
+         "trust store line 2 is malformed"},
+        {H "E7620F1842B4E81G RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 x\n",
+         "trust store line 2 has a malformed key"},
+        {H "E7620F1842B4E81F RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO! x\n",
+         "trust store line 2 has a malformed key"},
+        {H "E7620F1842B4E81E RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3 x\n",
+         "trust store line 2: key id does not match the key"},
+        {H K " xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+             "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+         "trust store line 2: label too long"},
+        {H K " a\n" K " b\n", "trust store line 3: bad label or duplicate key"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        as_error err = {0};
+        as_trust_store ts;
+        assert_int_equal(
+            as_trust_parse(&ts, (const uint8_t *)rows[i].text, strlen(rows[i].text), &err), -1);
+        if (err.code != AS_ERR_FORMAT || strcmp(err.msg, rows[i].why) != 0)
+            fail_msg("row %zu: code %d: %s", i, err.code, err.msg);
+    }
+    /* a label may hold single spaces and the longest label fits */
+    const char *good = H K " Field NGO two\n";
+    as_error err = {0};
+    as_trust_store ts;
+    assert_int_equal(as_trust_parse(&ts, (const uint8_t *)good, strlen(good), &err), 0);
+    assert_string_equal(ts.v[0].label, "Field NGO two");
+    as_trust_free(&ts);
+#undef H
+#undef K
+}
+
 static void custody_chain(void **state)
 {
     (void)state;
@@ -112,22 +189,28 @@ static void custody_chain(void **state)
     char log[512];
     snprintf(log, sizeof log, "%s", tmp("custody.log"));
     as_log_field f[] = {{"station", "X"}, {"note", "spaces and % signs\xc3\xa9"}};
-    uint64_t seq, count;
-    assert_int_equal(as_custody_append(log, sk, "init", f, 2, 1000, 1, &seq, &err), 0);
-    assert_int_equal(seq, 1);
-    assert_int_equal(as_custody_append(log, sk, "init", f, 2, 1000, 1, &seq, &err), -1);
+    uint64_t seq = 0, count;
+    assert_int_equal(as_custody_create(log, sk, "init", f, 2, 1000, &err), 0);
+    assert_int_equal(as_custody_create(log, sk, "init", f, 2, 1000, &err), -1);
     assert_int_equal(err.code, AS_ERR_EXISTS);
     as_error_clear(&err);
-    for (int i = 0; i < 5; i++)
-        assert_int_equal(as_custody_append(log, sk, "import", f, 2, 2000 + i, 0, &seq, &err), 0);
+    append_n(log, sk, &pk, f, 2, 5, &seq);
     assert_int_equal(seq, 6);
-    assert_int_equal(as_custody_verify_file(log, &pk, NULL, NULL, &count, &err), 0);
-    assert_int_equal(count, 6);
+    assert_int_equal(log_entries(log, &pk, &err), 6);
     /* another key neither verifies nor extends it */
-    assert_int_equal(as_custody_verify_file(log, &other_pk, NULL, NULL, &count, &err), -1);
+    assert_int_equal(log_entries(log, &other_pk, &err), -1);
     as_error_clear(&err);
-    assert_int_equal(as_custody_append(log, other, "import", f, 2, 3000, 0, &seq, &err), -1);
-    assert_non_null(strstr(err.msg, "refusing to extend"));
+    as_custody *h;
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_APPEND, NULL, NULL, &err), 0);
+    assert_int_equal(as_custody_append(h, other, "import", f, 2, 3000, &seq, &err), -1);
+    assert_int_equal(err.code, AS_ERR_INTERNAL);
+    as_custody_close(h);
+    /* a read-only handle does not append */
+    as_error_clear(&err);
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_READ, NULL, NULL, &err), 0);
+    assert_int_equal(as_custody_append(h, sk, "import", f, 2, 3000, &seq, &err), -1);
+    as_custody_close(h);
+    assert_int_equal(log_entries(log, &pk, &err), 6);
 
     uint8_t *data;
     size_t len;
@@ -162,6 +245,160 @@ static void custody_chain(void **state)
     as_mini_seckey_free(other);
 }
 
+/*
+ * A crash during an append can leave a torn last line: it never happened. The log verifies
+ * without it, and the next append cuts it off and takes its place.
+ */
+static void custody_torn_tail(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    char log[512];
+    snprintf(log, sizeof log, "%s", tmp("torn.log"));
+    as_log_field f[] = {{"note", "x"}};
+    uint64_t seq = 0;
+    assert_int_equal(as_custody_create(log, sk, "init", f, 1, 1, &err), 0);
+    append_n(log, sk, &pk, f, 1, 2, &seq);
+    uint8_t *whole;
+    size_t wlen;
+    assert_int_equal(as_file_read_all(log, 1 << 20, &whole, &wlen, &err), 0);
+    /* a third entry torn after 40 bytes */
+    append_n(log, sk, &pk, f, 1, 1, &seq);
+    assert_int_equal(seq, 4);
+    assert_int_equal(truncate(log, (off_t)wlen + 40), 0);
+    assert_int_equal(log_entries(log, &pk, &err), 3);
+    append_n(log, sk, &pk, f, 1, 1, &seq);
+    assert_int_equal(seq, 4);
+    assert_int_equal(log_entries(log, &pk, &err), 4);
+    uint8_t *after;
+    size_t alen;
+    assert_int_equal(as_file_read_all(log, 1 << 20, &after, &alen, &err), 0);
+    assert_true(alen > wlen + 40);
+    assert_memory_equal(after, whole, wlen);
+    assert_int_equal(after[alen - 1], '\n');
+    free(whole);
+    free(after);
+    as_mini_seckey_free(sk);
+}
+
+/*
+ * The log is verified when it is opened, once: appending on the open handle does not read it
+ * again. An entry damaged behind the handle's back (nothing does this under the station
+ * lock) is found by the next open, not by the appends.
+ */
+static void custody_verified_once(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    char log[512];
+    snprintf(log, sizeof log, "%s", tmp("once.log"));
+    as_log_field f[] = {{"note", "abc"}};
+    assert_int_equal(as_custody_create(log, sk, "init", f, 1, 1, &err), 0);
+    as_custody *h;
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_APPEND, NULL, NULL, &err), 0);
+    int fd = open(log, O_WRONLY);
+    assert_true(fd >= 0);
+    const char *pos = "1 1970-01-01T00:00:01Z init note=ab";
+    assert_int_equal(pwrite(fd, "X", 1, (off_t)strlen(pos)), 1); /* abc -> abX */
+    close(fd);
+    uint64_t seq;
+    assert_int_equal(as_custody_append(h, sk, "import", f, 1, 2, &seq, &err), 0);
+    assert_int_equal(as_custody_append(h, sk, "import", f, 1, 3, &seq, &err), 0);
+    assert_int_equal(seq, 3);
+    assert_int_equal(as_custody_count(h), 3);
+    as_custody_close(h);
+    assert_int_equal(log_entries(log, &pk, &err), -1);
+    assert_string_equal(err.msg, "custody log entry 1 (line 1): signature does not verify (entry "
+                                 "modified)");
+    as_mini_seckey_free(sk);
+}
+
+/* Malformed entries are refused with their reason: grammar as FORMAT, a broken rule as
+ * REJECTED. Each row edits the second line of a valid two-entry log. */
+static void custody_malformed_lines(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    char log[512];
+    snprintf(log, sizeof log, "%s", tmp("rows.log"));
+    as_log_field f[] = {{"bundle", "b1"}};
+    uint64_t seq;
+    assert_int_equal(as_custody_create(log, sk, "init", f, 1, 1, &err), 0);
+    append_n(log, sk, &pk, f, 1, 1, &seq);
+    uint8_t *data;
+    size_t len;
+    assert_int_equal(as_file_read_all(log, 1 << 20, &data, &len, &err), 0);
+    char *second = strchr((char *)data, '\n') + 1;
+    static const struct {
+        const char *from, *to; /* replace the first occurrence in line 2 */
+        as_errcode code;
+        const char *why;
+    } rows[] = {
+        {"2 ", "02 ", AS_ERR_FORMAT, "malformed sequence number"},
+        {"2 ", "x ", AS_ERR_FORMAT, "malformed sequence number"},
+        {"2 ", "3 ", AS_ERR_REJECTED,
+         "sequence number 3, expected 2 (entry missing, duplicated or moved)"},
+        {"T00:33:20Z", "T00:33:20", AS_ERR_FORMAT, "malformed time"},
+        {" import ", " Import ", AS_ERR_FORMAT, "malformed event name"},
+        {" import ", " import  ", AS_ERR_FORMAT, "malformed field (empty token)"},
+        {" bundle=b1", " bundle", AS_ERR_FORMAT, "malformed field"},
+        {" bundle=b1", " =b1", AS_ERR_FORMAT, "malformed field"},
+        {" bundle=b1", " Bundle=b1", AS_ERR_FORMAT, "too many or malformed field names"},
+        {" bundle=b1", " bundle=b%2", AS_ERR_FORMAT, "malformed value of field bundle"},
+        {" bundle=b1", " bundle=b 1", AS_ERR_FORMAT, "malformed field"},
+        {" prev=", " prev=0", AS_ERR_FORMAT, "missing or malformed prev="},
+        {" prev=", " pre=", AS_ERR_FORMAT, "missing or malformed prev="},
+        {" sig=", " sig=A", AS_ERR_FORMAT, "missing or malformed sig="},
+        {" sig=", " note=x sig=", AS_ERR_FORMAT, "field after prev="},
+        {"\n", " more=1\n", AS_ERR_FORMAT, "data after the signature"},
+        {"\n", " \n", AS_ERR_FORMAT, "malformed field (empty token)"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char edited[8192];
+        const char *at = strstr(second, rows[i].from);
+        assert_non_null(at);
+        size_t head = (size_t)(at - (char *)data);
+        snprintf(edited, sizeof edited, "%.*s%s%s", (int)head, (char *)data, rows[i].to,
+                 at + strlen(rows[i].from));
+        as_error e = {0};
+        uint64_t count;
+        assert_int_equal(
+            as_custody_verify((const uint8_t *)edited, strlen(edited), &pk, NULL, NULL, &count, &e),
+            -1);
+        char want[300];
+        snprintf(want, sizeof want, "custody log entry 2 (line 2): %s", rows[i].why);
+        if (e.code != rows[i].code || strcmp(e.msg, want) != 0)
+            fail_msg("row %zu: code %d: %s", i, e.code, e.msg);
+    }
+    /* the chain: a prev naming another line */
+    char edited[8192];
+    snprintf(edited, sizeof edited, "%s", (char *)data);
+    char *prev = strstr(strchr(edited, '\n'), " prev=") + 6;
+    prev[0] = prev[0] == 'a' ? 'b' : 'a';
+    as_error e = {0};
+    assert_int_equal(
+        as_custody_verify((const uint8_t *)edited, strlen(edited), &pk, NULL, NULL, NULL, &e), -1);
+    assert_int_equal(e.code, AS_ERR_REJECTED);
+    assert_non_null(strstr(e.msg, "prev= does not match the previous entry (chain broken)"));
+    /* an unterminated line longer than any entry is not a torn append */
+    size_t big = AS_LOG_LINE_MAX + 10;
+    char *huge = malloc(len + big);
+    memcpy(huge, data, len);
+    memset(huge + len, 'x', big);
+    as_error_clear(&e);
+    assert_int_equal(as_custody_verify((uint8_t *)huge, len + big, &pk, NULL, NULL, NULL, &e), -1);
+    assert_string_equal(e.msg, "custody log entry 3 (line 3): unterminated or too long");
+    free(huge);
+    free(data);
+    as_mini_seckey_free(sk);
+}
+
 static int count_imports(const as_log_entry *e, void *ctx, as_error *err)
 {
     (void)err;
@@ -181,11 +418,14 @@ static void custody_visit(void **state)
     char log[512];
     snprintf(log, sizeof log, "%s", tmp("visit.log"));
     as_log_field f[] = {{"note", "spaces and % signs\xc3\xa9"}};
-    assert_int_equal(as_custody_append(log, sk, "init", f, 1, 1, 1, NULL, &err), 0);
-    assert_int_equal(as_custody_append(log, sk, "import", f, 1, 2, 0, NULL, &err), 0);
-    assert_int_equal(as_custody_append(log, sk, "import", f, 1, 3, 0, NULL, &err), 0);
+    uint64_t seq;
+    assert_int_equal(as_custody_create(log, sk, "init", f, 1, 1, &err), 0);
+    append_n(log, sk, &pk, f, 1, 2, &seq);
     int imports = 0;
-    assert_int_equal(as_custody_verify_file(log, &pk, count_imports, &imports, NULL, &err), 0);
+    as_custody *h;
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_READ, count_imports, &imports, &err),
+                     0);
+    as_custody_close(h);
     assert_int_equal(imports, 2);
     as_mini_seckey_free(sk);
 }
@@ -222,15 +462,87 @@ static void station_lifecycle(void **state)
     as_station_close(&opened);
     /* the log starts with a verified init entry */
     char *log = as_station_path(&st, AS_STATION_LOG, &err);
-    uint64_t count;
-    assert_int_equal(as_custody_verify_file(log, &st.pub, NULL, NULL, &count, &err), 0);
-    assert_int_equal(count, 1);
+    assert_int_equal(log_entries(log, &st.pub, &err), 1);
     free(log);
     as_station_close(&st);
     /* a directory that is not a station */
     as_error_clear(&err);
     assert_int_equal(as_station_open(&opened, tmpdir, &err), -1);
     assert_int_equal(err.code, AS_ERR_USAGE);
+}
+
+/* Writes text to path (replacing it). */
+static void put_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
+    fclose(f);
+}
+
+/*
+ * station.conf read with the cursor: each row edits the conf of a fresh classical station
+ * (first occurrence of `from` replaced by `to`) and expects the open to succeed or to fail
+ * with this message (after "<dir>/" or "<dir>: "), and this code.
+ */
+static void station_conf_rows(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_station st;
+    char dir[512], conf[600], *text;
+    size_t len;
+    snprintf(dir, sizeof dir, "%s", tmp("st-conf"));
+    assert_int_equal(as_station_create(&st, dir, NULL, 0, &err), 0);
+    char id[AS_MINI_KEYID_STR];
+    memcpy(id, st.id, sizeof id);
+    as_station_close(&st);
+    snprintf(conf, sizeof conf, "%s/station.conf", dir);
+    assert_int_equal(as_file_read_all(conf, 1 << 16, (uint8_t **)&text, &len, &err), 0);
+    static const struct {
+        const char *from, *to;
+        as_errcode code; /* AS_OK: opens */
+        const char *why;
+    } rows[] = {
+        {"passphrase: no\n", "passphrase: no\nfuture-key: x\n", AS_OK, NULL},
+        {"passphrase: no\n", "passphrase: no\nfree text without a separator\n\n", AS_OK, NULL},
+        {"created:", "station-id: \ncreated:", AS_OK, NULL}, /* an empty value is no value */
+        {"created:", "note: x\ncreated:", AS_OK, NULL},
+        {"airseal station v1", "airseal station v2", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"airseal station v1\n", "airseal station v1\r\n", AS_ERR_FORMAT,
+         "station.conf is malformed"},
+        {"passphrase: no\n", "passphrase: no", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"passphrase: no", "passphrase: maybe", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"passphrase: no", "passphrase: no\r", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"passphrase: no\n", "", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"passphrase: no", "passphrase:no", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"created: ", "created: 2026-13-01T00:00:00Z ", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"station-id:", "Station-id:", AS_ERR_FORMAT, "station.conf is malformed"},
+        {"recipient: ", "recipient-type: kyber\nrecipient: ", AS_ERR_FORMAT,
+         "station.conf: unknown recipient-type (x25519 or mlkem768x25519)"},
+        {"recipient: ", "recipient-typo: ", AS_ERR_FORMAT, "station.conf: no recipient line"},
+        {"recipient: age1", "recipient: age2", AS_ERR_FORMAT, NULL},
+        {"station-id: ", "station-id: 0000000000000000\nstation-id: ", AS_ERR_FORMAT, NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        char edited[8192];
+        const char *at = strstr(text, rows[i].from);
+        assert_non_null(at);
+        snprintf(edited, sizeof edited, "%.*s%s%s", (int)(at - text), text, rows[i].to,
+                 at + strlen(rows[i].from));
+        put_file(conf, edited);
+        as_error e = {0};
+        int rc = as_station_open(&st, dir, &e);
+        if (rc == 0)
+            as_station_close(&st);
+        if (e.code != rows[i].code)
+            fail_msg("row %zu: code %d: %s", i, e.code, e.msg);
+        if (rows[i].why != NULL && strcmp(e.msg + strlen(dir) + 1, rows[i].why) != 0)
+            fail_msg("row %zu: %s", i, e.msg);
+    }
+    /* the first of two station-id lines counts (the row above): it names the wrong key */
+    put_file(conf, text);
+    free(text);
 }
 
 static void station_with_passphrase(void **state)
@@ -305,10 +617,12 @@ static void remove_tree_any_depth(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(trust_store_roundtrip), cmocka_unit_test(trust_store_rejects_malformed),
-        cmocka_unit_test(custody_chain),         cmocka_unit_test(custody_visit),
-        cmocka_unit_test(station_lifecycle),     cmocka_unit_test(station_with_passphrase),
-        cmocka_unit_test(remove_tree_any_depth),
+        cmocka_unit_test(trust_store_roundtrip),   cmocka_unit_test(trust_store_rejects_malformed),
+        cmocka_unit_test(trust_store_rows),        cmocka_unit_test(custody_chain),
+        cmocka_unit_test(custody_visit),           cmocka_unit_test(custody_torn_tail),
+        cmocka_unit_test(custody_verified_once),   cmocka_unit_test(custody_malformed_lines),
+        cmocka_unit_test(station_conf_rows),       cmocka_unit_test(station_lifecycle),
+        cmocka_unit_test(station_with_passphrase), cmocka_unit_test(remove_tree_any_depth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
