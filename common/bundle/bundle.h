@@ -1,11 +1,12 @@
 /*
- * bundle.h: sealing evidence into a bundle (sender) and the outer signature's trusted
- * comment, which both sides read (format: docs/FORMAT.md section 7).
+ * bundle.h: sealing evidence into a bundle, the sender's side (format: docs/FORMAT.md
+ * section 7).
  *
  * A sealed bundle is: tar (pax) of manifest.txt, manifest.txt.minisig and evidence/...,
- * encrypted with age to every recipient; its minisign signature's trusted comment reads
- *
- *   airseal-bundle v1 bundle:<id> case:<%-encoded case> files:<n> bytes:<n> manifest:<sha256>
+ * encrypted with age to every recipient; its minisign signature's trusted comment
+ * (comment.h) names the bundle, its case, counts and the manifest's digest. What the receiver
+ * shares with the sender is in comment.h; this header also brings it in, for the callers
+ * that see a bundle whole.
  */
 #ifndef AIRSEAL_BUNDLE_BUNDLE_H
 #define AIRSEAL_BUNDLE_BUNDLE_H
@@ -18,26 +19,9 @@
 #include "../core/progress.h"
 #include "../crypto/age_keys.h"
 #include "../crypto/minisign.h"
+#include "comment.h"
 #include "evidence.h"
 #include "manifest.h"
-
-#define AS_TAR_MANIFEST "manifest.txt"
-#define AS_TAR_MANIFEST_SIG "manifest.txt.minisig"
-#define AS_TAR_EVIDENCE "evidence/"
-
-typedef struct as_bundle_comment {
-    char bundle_id[AS_BUNDLE_ID_HEX];
-    char case_id[AS_CASE_MAX + 1];
-    uint64_t files;
-    uint64_t bytes;
-    uint8_t manifest_sha256[32];
-} as_bundle_comment;
-
-/* Formats the outer signature's trusted comment. */
-int as_bundle_comment_format(char *out, size_t cap, const as_bundle_comment *c, as_error *err);
-
-/* Parses it strictly (AS_ERR_REJECTED when it is not an airseal bundle comment). */
-int as_bundle_comment_parse(as_bundle_comment *c, const char *text, as_error *err);
 
 typedef struct as_seal_opts {
     const as_age_recipient *recipients; /* classical (X25519) recipients... */
@@ -51,7 +35,7 @@ typedef struct as_seal_opts {
     const char *collector; /* may be NULL */
     const char *note;      /* may be NULL */
     const as_evidence *evidence;
-    as_writer *sink; /* receives the sealed bytes (bundle.age) */
+    as_writer *sink;                  /* receives the sealed bytes (bundle.age) */
     const as_progress_sink *progress; /* where to report progress; NULL: silent */
 } as_seal_opts;
 

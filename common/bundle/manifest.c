@@ -138,7 +138,8 @@ bool as_manifest_has_pq_recipient(const as_manifest *m, const as_age_pq_recipien
 }
 
 /* One "recipient:" value: age1pq1... is a hybrid recipient, anything else must be age1...
- * Returns 0, or -1 with the message in err (the manifest is freed by the caller's BAD). */
+ * Returns 0, or -1 with the message in err: too many of a kind is a LIMIT, a value that is not
+ * a recipient a FORMAT error. */
 static int parse_recipient(as_manifest *m, const char *v, size_t vn, as_error *err)
 {
     /* any case here, so that an upper-case age1pq1 is named as such in the refusal */
@@ -146,13 +147,13 @@ static int parse_recipient(as_manifest *m, const char *v, size_t vn, as_error *e
     size_t *n = pq ? &m->npq_recipients : &m->nrecipients;
     size_t max = pq ? AS_MANIFEST_MAX_PQ_RECIPIENTS : AS_MANIFEST_MAX_RECIPIENTS;
     if (*n == max)
-        return as_fail(err, AS_ERR_REJECTED, "manifest lists more than %zu %s recipients", max,
+        return as_fail(err, AS_ERR_LIMIT, "manifest lists more than %zu %s recipients", max,
                        pq ? "age1pq1..." : "age1...");
     int rc = pq ? as_age_pq_recipient_parse(&m->pq_recipients[*n], v, vn, err)
                 : as_age_recipient_parse(&m->recipients[*n], v, vn, err);
     if (rc != 0) {
         as_error_clear(err);
-        return as_fail(err, AS_ERR_REJECTED, "manifest recipient: not an %s recipient",
+        return as_fail(err, AS_ERR_FORMAT, "manifest recipient: not an %s recipient",
                        pq ? "age1pq1..." : "age1...");
     }
     (*n)++;
@@ -270,28 +271,20 @@ out:
 
 /* ---------------------------------------------------------------- parsing */
 
-static int header_value(const char *line, size_t n, const char *key, const char **val, size_t *vlen)
-{
-    size_t k = strlen(key);
-    if (n < k + 2 || memcmp(line, key, k) != 0 || line[k] != ':' || line[k + 1] != ' ')
-        return 0;
-    *val = line + k + 2;
-    *vlen = n - k - 2;
-    return 1;
-}
-
+/* Copies a text field's value into dst (cap bytes) under its rule: too long or unprintable is
+ * malformed (FORMAT); an identifier hiding characters parses but is refused (REJECTED). */
 static int copy_text(char *dst, size_t cap, as_field f, const char *v, size_t n, as_error *err)
 {
     const char *what = as_field_name(f);
     if (n >= cap)
-        return as_fail(err, AS_ERR_REJECTED, "manifest %s is too long", what);
+        return as_fail(err, AS_ERR_FORMAT, "manifest %s is too long", what);
     switch (as_field_judge(f, v, n)) {
     case AS_FIELD_OK:
         break;
     case AS_FIELD_TOO_LONG:
-        return as_fail(err, AS_ERR_REJECTED, "manifest %s is too long", what);
+        return as_fail(err, AS_ERR_FORMAT, "manifest %s is too long", what);
     case AS_FIELD_UNPRINTABLE:
-        return as_fail(err, AS_ERR_REJECTED, "manifest %s is not printable UTF-8", what);
+        return as_fail(err, AS_ERR_FORMAT, "manifest %s is not printable UTF-8", what);
     case AS_FIELD_HIDDEN:
         return as_fail(err, AS_ERR_REJECTED,
                        "manifest %s contains direction or invisible characters: %.*s", what, (int)n,
@@ -331,122 +324,182 @@ static int check_files(as_manifest *m, as_error *err)
     return 0;
 }
 
-int as_manifest_parse(as_manifest *m, const uint8_t *data, size_t len, as_error *err)
+/* Which header lines a manifest had: each may appear once (recipient: any number). */
+typedef struct header_seen {
+    bool bundle, case_id, collector, note, tool, created, sender, files, bytes;
+    uint64_t nfiles, nbytes; /* the header's files: and bytes: */
+} header_seen;
+
+/* A failure of the manifest's grammar, in the caller's err. */
+#define BAD(...) as_fail(err, AS_ERR_FORMAT, __VA_ARGS__)
+
+/* Marks a once-only header line as seen; false when it was seen before. */
+static bool once(bool *seen)
 {
-    as_cursor c;
-    const char *line, *v;
-    size_t n, vn;
-    int seen_bundle = 0, seen_case = 0, seen_created = 0, seen_sender = 0, seen_files = 0,
-        seen_bytes = 0, seen_collector = 0, seen_note = 0, seen_tool = 0;
-    uint64_t files = 0, bytes = 0;
-    memset(m, 0, sizeof *m);
-    if (len > AS_MANIFEST_MAX_BYTES)
-        return as_fail(err, AS_ERR_LIMIT, "manifest larger than %u bytes", AS_MANIFEST_MAX_BYTES);
-    as_cursor_init(&c, data, len);
-#define BAD(...) (as_fail(err, AS_ERR_REJECTED, __VA_ARGS__), as_manifest_free(m), -1)
-    if (as_cursor_line(&c, &line, &n, 64) != 0 || n != strlen(HEADER_LINE) ||
-        memcmp(line, HEADER_LINE, n) != 0)
+    bool first = !*seen;
+    *seen = true;
+    return first;
+}
+
+/* "bundle: <32 lower-case hex digits>" */
+static int header_bundle(as_manifest *m, as_span v, as_error *err)
+{
+    uint8_t id[AS_BUNDLE_ID_LEN];
+    if (v.n != 32 || as_span_hex(v, id, sizeof id) != 0)
+        return BAD("manifest bundle: must be 32 hex digits, once");
+    as_hex_encode(m->bundle_id, id, sizeof id);
+    if (memcmp(m->bundle_id, v.p, v.n) != 0)
+        return BAD("manifest bundle id must be lower-case hex");
+    return 0;
+}
+
+/*
+ * One "key: value" header line into m. The text fields' own refusals (copy_text) come first:
+ * the generic line after them only shows when the line was repeated or empty.
+ */
+static int header_line(as_manifest *m, header_seen *h, as_span k, as_span v, as_error *err)
+{
+    if (as_span_eq(k, "bundle")) {
+        if (!once(&h->bundle) || header_bundle(m, v, err) != 0)
+            return BAD("manifest bundle: must be 32 hex digits, once");
+    } else if (as_span_eq(k, "case")) {
+        if (!once(&h->case_id) || v.n == 0 ||
+            copy_text(m->case_id, sizeof m->case_id, AS_FIELD_CASE, v.p, v.n, err) != 0)
+            return BAD("manifest case: must be 1 to %d printable bytes, once", AS_CASE_MAX);
+    } else if (as_span_eq(k, "collector")) {
+        if (!once(&h->collector) ||
+            copy_text(m->collector, sizeof m->collector, AS_FIELD_COLLECTOR, v.p, v.n, err) != 0)
+            return BAD("manifest collector: malformed or repeated");
+    } else if (as_span_eq(k, "note")) {
+        if (!once(&h->note) || copy_text(m->note, sizeof m->note, AS_FIELD_NOTE, v.p, v.n, err))
+            return BAD("manifest note: malformed or repeated");
+    } else if (as_span_eq(k, "tool")) {
+        if (!once(&h->tool) || copy_text(m->tool, sizeof m->tool, AS_FIELD_TOOL, v.p, v.n, err))
+            return BAD("manifest tool: malformed or repeated");
+    } else if (as_span_eq(k, "created")) {
+        if (!once(&h->created) || as_time_parse_utc(v.p, v.n, &m->created) != 0)
+            return BAD("manifest created: must be a UTC time YYYY-MM-DDTHH:MM:SSZ, once");
+    } else if (as_span_eq(k, "sender")) {
+        if (!once(&h->sender) || as_mini_keyid_parse(m->sender, v.p, v.n) != 0)
+            return BAD("manifest sender: must be a 16-hex-digit key id, once");
+    } else if (as_span_eq(k, "recipient")) {
+        return parse_recipient(m, v.p, v.n, err);
+    } else if (as_span_eq(k, "files")) {
+        if (!once(&h->files) || as_span_u64(v, AS_MANIFEST_MAX_FILES, true, &h->nfiles) != 0)
+            return BAD("manifest files: must be a number up to %d, once", AS_MANIFEST_MAX_FILES);
+    } else if (as_span_eq(k, "bytes")) {
+        if (!once(&h->bytes) || as_span_u64(v, AS_MANIFEST_MAX_TOTAL, true, &h->nbytes) != 0)
+            return BAD("manifest bytes: must be a number, once");
+    } else {
+        size_t n = (size_t)(v.p + v.n - k.p); /* the whole line, as the message shows it */
+        return BAD("unknown manifest header line: %.*s", (int)(n < 40 ? n : 40), k.p);
+    }
+    return 0;
+}
+
+/*
+ * The first line and the "key: value" lines up to the empty line, which the cursor is left
+ * after. Every required line must be there.
+ */
+static int parse_header(as_manifest *m, as_cursor *c, header_seen *h, as_error *err)
+{
+    as_span line, k, v;
+    if (as_cursor_line_span(c, &line, 64) != 0 || !as_span_eq(line, HEADER_LINE))
         return BAD("not an airseal manifest (first line must be \"" HEADER_LINE "\")");
     for (;;) {
-        if (as_cursor_line(&c, &line, &n, 2048) != 0)
-            return BAD("manifest header is not terminated by an empty line");
-        if (n == 0)
-            break;
-        if (header_value(line, n, "bundle", &v, &vn)) {
-            uint8_t id[AS_BUNDLE_ID_LEN];
-            if (seen_bundle++ || vn != 32 || as_hex_decode(id, sizeof id, v, vn) != 0)
-                return BAD("manifest bundle: must be 32 hex digits, once");
-            for (size_t i = 0; i < vn; i++)
-                m->bundle_id[i] = (char)((v[i] >= 'A' && v[i] <= 'F') ? v[i] + 32 : v[i]);
-            if (memcmp(m->bundle_id, v, vn) != 0)
-                return BAD("manifest bundle id must be lower-case hex");
-        } else if (header_value(line, n, "case", &v, &vn)) {
-            if (seen_case++ || vn == 0 ||
-                copy_text(m->case_id, sizeof m->case_id, AS_FIELD_CASE, v, vn, err))
-                return BAD("manifest case: must be 1 to %d printable bytes, once", AS_CASE_MAX);
-        } else if (header_value(line, n, "collector", &v, &vn)) {
-            if (seen_collector++ ||
-                copy_text(m->collector, sizeof m->collector, AS_FIELD_COLLECTOR, v, vn, err))
-                return BAD("manifest collector: malformed or repeated");
-        } else if (header_value(line, n, "note", &v, &vn)) {
-            if (seen_note++ || copy_text(m->note, sizeof m->note, AS_FIELD_NOTE, v, vn, err))
-                return BAD("manifest note: malformed or repeated");
-        } else if (header_value(line, n, "tool", &v, &vn)) {
-            if (seen_tool++ || copy_text(m->tool, sizeof m->tool, AS_FIELD_TOOL, v, vn, err))
-                return BAD("manifest tool: malformed or repeated");
-        } else if (header_value(line, n, "created", &v, &vn)) {
-            if (seen_created++ || as_time_parse_utc(v, vn, &m->created) != 0)
-                return BAD("manifest created: must be a UTC time YYYY-MM-DDTHH:MM:SSZ, once");
-        } else if (header_value(line, n, "sender", &v, &vn)) {
-            if (seen_sender++ || as_mini_keyid_parse(m->sender, v, vn) != 0)
-                return BAD("manifest sender: must be a 16-hex-digit key id, once");
-        } else if (header_value(line, n, "recipient", &v, &vn)) {
-            if (parse_recipient(m, v, vn, err) != 0) {
-                as_manifest_free(m);
+        if (as_cursor_any_kv(c, &k, &v, 2048) == 0) {
+            if (header_line(m, h, k, v, err) != 0)
                 return -1;
-            }
-        } else if (header_value(line, n, "files", &v, &vn)) {
-            if (seen_files++ || as_parse_u64(v, vn, AS_MANIFEST_MAX_FILES, true, &files) != 0)
-                return BAD("manifest files: must be a number up to %d, once",
-                           AS_MANIFEST_MAX_FILES);
-        } else if (header_value(line, n, "bytes", &v, &vn)) {
-            if (seen_bytes++ || as_parse_u64(v, vn, AS_MANIFEST_MAX_TOTAL, true, &bytes) != 0)
-                return BAD("manifest bytes: must be a number, once");
-        } else {
-            return BAD("unknown manifest header line: %.*s", (int)(n < 40 ? n : 40), line);
+            continue;
         }
+        /* not "key: value": the empty line that ends the header, or a line we do not know */
+        if (as_cursor_line_span(c, &line, 2048) != 0)
+            return BAD("manifest header is not terminated by an empty line");
+        if (line.n == 0)
+            break;
+        return BAD("unknown manifest header line: %.*s", (int)(line.n < 40 ? line.n : 40), line.p);
     }
-    if (!seen_bundle || !seen_case || !seen_created || !seen_sender || !seen_files || !seen_bytes ||
+    if (!h->bundle || !h->case_id || !h->created || !h->sender || !h->files || !h->bytes ||
         m->nrecipients + m->npq_recipients == 0)
         return BAD("manifest header lacks one of bundle, case, created, sender, recipient, "
                    "files, bytes");
+    return 0;
+}
+
+/*
+ * One file line, "<sha256> <size> <path>", into f (no: the number of the line, for
+ * messages). The path is the rest of the line and may hold spaces; it must be there.
+ */
+static int parse_file_line(as_manifest_file *f, as_span line, size_t no, as_error *err)
+{
+    as_cursor lc;
+    as_span hash, size, path;
+    const uint8_t *rest;
+    as_span_cursor(line, &lc);
+    if (as_cursor_token(&lc, &hash) != 0 || hash.n != 64 || as_span_hex(hash, f->sha256, 32) != 0 ||
+        as_cursor_token(&lc, &size) != 0 ||
+        as_span_u64(size, AS_MANIFEST_MAX_TOTAL, true, &f->size) != 0 ||
+        (path.n = as_cursor_left(&lc)) == 0 || as_cursor_ref(&lc, &rest, path.n) != 0)
+        return BAD("manifest file line %zu: expected \"<sha256> <size> <path>\"", no);
+    path.p = (const char *)rest;
+    for (size_t i = 0; i < hash.n; i++)
+        if (hash.p[i] >= 'A' && hash.p[i] <= 'F')
+            return BAD("manifest file line %zu: digest must be lower-case hex", no);
+    if (as_evidence_path_check(path.p, path.n, err) != 0) {
+        as_error_prefix(err, "manifest: ");
+        return -1;
+    }
+    f->path = strndup(path.p, path.n);
+    if (f->path == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+/* The file lines after the header: exactly as many as its files: says, to the end. */
+static int parse_files(as_manifest *m, as_cursor *c, uint64_t files, as_error *err)
+{
+    as_span line;
     m->files = calloc(files ? files : 1, sizeof *m->files);
     if (m->files == NULL)
         return as_fail(err, AS_ERR_NOMEM, "out of memory");
-    while (as_cursor_left(&c) > 0) {
+    while (as_cursor_left(c) > 0) {
         if (m->nfiles == files)
             return BAD("manifest lists more files than its header's files: %llu",
                        (unsigned long long)files);
-        if (as_cursor_line(&c, &line, &n, 64 + 1 + 20 + 1 + AS_PATH_MAX_BYTES) != 0)
+        if (as_cursor_line_span(c, &line, 64 + 1 + 20 + 1 + AS_PATH_MAX_BYTES) != 0)
             return BAD("manifest file line %zu is too long or unterminated", m->nfiles + 1);
-        const char *sp1 = memchr(line, ' ', n);
-        const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', n - (size_t)(sp1 + 1 - line)) : NULL;
-        as_manifest_file *f = &m->files[m->nfiles];
-        if (sp1 == NULL || sp2 == NULL || sp1 - line != 64 ||
-            as_hex_decode(f->sha256, 32, line, 64) != 0 ||
-            as_parse_u64(sp1 + 1, (size_t)(sp2 - sp1 - 1), AS_MANIFEST_MAX_TOTAL, true, &f->size) !=
-                0)
-            return BAD("manifest file line %zu: expected \"<sha256> <size> <path>\"",
-                       m->nfiles + 1);
-        for (int i = 0; i < 64; i++)
-            if (line[i] >= 'A' && line[i] <= 'F')
-                return BAD("manifest file line %zu: digest must be lower-case hex", m->nfiles + 1);
-        size_t plen = n - (size_t)(sp2 + 1 - line);
-        if (as_evidence_path_check(sp2 + 1, plen, err) != 0) {
-            as_error_prefix(err, "manifest: ");
-            as_manifest_free(m);
+        if (parse_file_line(&m->files[m->nfiles], line, m->nfiles + 1, err) != 0)
             return -1;
-        }
-        f->path = malloc(plen + 1);
-        if (f->path == NULL)
-            return as_fail(err, AS_ERR_NOMEM, "out of memory");
-        memcpy(f->path, sp2 + 1, plen);
-        f->path[plen] = '\0';
         m->nfiles++;
     }
     if (m->nfiles != files)
         return BAD("manifest lists %zu files, its header says %llu", m->nfiles,
                    (unsigned long long)files);
-    if (check_files(m, err) != 0) {
-        as_manifest_free(m);
-        return -1;
-    }
-    if (m->total_bytes != bytes)
-        return BAD("manifest file sizes add up to %llu, its header says %llu",
-                   (unsigned long long)m->total_bytes, (unsigned long long)bytes);
-#undef BAD
     return 0;
 }
+
+int as_manifest_parse(as_manifest *m, const uint8_t *data, size_t len, as_error *err)
+{
+    as_cursor c;
+    header_seen h = {0};
+    memset(m, 0, sizeof *m);
+    if (len > AS_MANIFEST_MAX_BYTES)
+        return as_fail(err, AS_ERR_LIMIT, "manifest larger than %u bytes", AS_MANIFEST_MAX_BYTES);
+    as_cursor_init(&c, data, len);
+    if (parse_header(m, &c, &h, err) != 0 || parse_files(m, &c, h.nfiles, err) != 0 ||
+        check_files(m, err) != 0)
+        goto fail;
+    if (m->total_bytes != h.nbytes) {
+        BAD("manifest file sizes add up to %llu, its header says %llu",
+            (unsigned long long)m->total_bytes, (unsigned long long)h.nbytes);
+        goto fail;
+    }
+    return 0;
+fail:
+    as_manifest_free(m);
+    return -1;
+}
+#undef BAD
 
 int as_manifest_check(as_manifest *m, as_error *err)
 {

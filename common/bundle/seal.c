@@ -21,86 +21,6 @@
 #include "../core/progress.h"
 
 #define IO_CHUNK (1u << 20)
-#define COMMENT_PREFIX "airseal-bundle v1 "
-
-int as_bundle_comment_format(char *out, size_t cap, const as_bundle_comment *c, as_error *err)
-{
-    as_buf b;
-    char hex[65];
-    int rc = -1;
-    as_buf_init(&b, cap);
-    as_hex_encode(hex, c->manifest_sha256, 32);
-    if (as_buf_printf(&b, err, COMMENT_PREFIX "bundle:%s case:", c->bundle_id) == 0 &&
-        as_pct_encode(&b, c->case_id, strlen(c->case_id), err) == 0 &&
-        as_buf_printf(&b, err, " files:%llu bytes:%llu manifest:%s", (unsigned long long)c->files,
-                      (unsigned long long)c->bytes, hex) == 0 &&
-        as_buf_terminate(&b, err) == 0) {
-        memcpy(out, b.data, b.len + 1);
-        rc = 0;
-    }
-    as_buf_free(&b);
-    return rc;
-}
-
-/* Takes "key:" off the front of the next space-separated token. */
-static int field(const char **p, const char *key, const char **val, size_t *n)
-{
-    size_t k = strlen(key);
-    if (strncmp(*p, key, k) != 0)
-        return -1;
-    *val = *p + k;
-    const char *sp = strchr(*val, ' ');
-    *n = sp ? (size_t)(sp - *val) : strlen(*val);
-    *p = sp ? sp + 1 : *val + *n;
-    return *n == 0 ? -1 : 0;
-}
-
-int as_bundle_comment_parse(as_bundle_comment *c, const char *text, as_error *err)
-{
-    const char *p = text, *v;
-    size_t n;
-    memset(c, 0, sizeof *c);
-#define BAD(why) as_fail(err, AS_ERR_REJECTED, "not an airseal bundle signature: %s", why)
-    if (strncmp(p, COMMENT_PREFIX, strlen(COMMENT_PREFIX)) != 0)
-        return BAD("trusted comment does not start with \"airseal-bundle v1\"");
-    p += strlen(COMMENT_PREFIX);
-    uint8_t id[AS_BUNDLE_ID_LEN];
-    if (field(&p, "bundle:", &v, &n) != 0 || n != 32 || as_hex_decode(id, sizeof id, v, n) != 0)
-        return BAD("bad bundle: field");
-    as_hex_encode(c->bundle_id, id, sizeof id);
-    if (memcmp(c->bundle_id, v, 32) != 0)
-        return BAD("bundle id must be lower-case hex");
-    long cn;
-    if (field(&p, "case:", &v, &n) != 0 ||
-        (cn = as_pct_decode(c->case_id, sizeof c->case_id, v, n)) <= 0)
-        return BAD("bad case: field");
-    as_field_verdict cv = as_field_judge(AS_FIELD_CASE, c->case_id, (size_t)cn);
-    if (cv == AS_FIELD_HIDDEN) /* read before a byte is decrypted: refused right here */
-        return as_fail(err, AS_ERR_REJECTED,
-                       "the bundle's case id contains direction or invisible characters: %s",
-                       c->case_id);
-    if (cv != AS_FIELD_OK)
-        return BAD("bad case: field");
-    if (field(&p, "files:", &v, &n) != 0 || as_parse_u64(v, n, UINT64_MAX, true, &c->files) != 0)
-        return BAD("bad files: field");
-    if (c->files > AS_MANIFEST_MAX_FILES)
-        return as_fail(err, AS_ERR_LIMIT,
-                       "the bundle declares %llu files, more than the %u allowed",
-                       (unsigned long long)c->files, AS_MANIFEST_MAX_FILES);
-    if (field(&p, "bytes:", &v, &n) != 0 || as_parse_u64(v, n, UINT64_MAX, true, &c->bytes) != 0)
-        return BAD("bad bytes: field");
-    if (c->bytes > AS_MANIFEST_MAX_TOTAL)
-        return as_fail(err, AS_ERR_LIMIT,
-                       "the bundle declares %llu bytes of evidence, more than the 4 TiB allowed",
-                       (unsigned long long)c->bytes);
-    if (field(&p, "manifest:", &v, &n) != 0 || n != 64 ||
-        as_hex_decode(c->manifest_sha256, 32, v, n) != 0)
-        return BAD("bad manifest: field");
-    if (*p != '\0')
-        return BAD("unexpected data at the end of the trusted comment");
-#undef BAD
-    return 0;
-}
 
 /* ---------------------------------------------------------------- hash pass */
 
@@ -208,8 +128,8 @@ static int add_entry(struct archive *a, struct archive_entry *e, const char *nam
     archive_entry_set_uid(e, 0);
     archive_entry_set_gid(e, 0);
     if (archive_write_header(a, e) != ARCHIVE_OK)
-        return as_fail(err, err->code ? err->code : AS_ERR_IO, "cannot write %s to the archive: %s",
-                       name, archive_error_string(a) ? archive_error_string(a) : "?");
+        return as_fail(err, AS_ERR_IO, "cannot write %s to the archive: %s", name,
+                       archive_error_string(a) ? archive_error_string(a) : "?");
     return 0;
 }
 
@@ -223,184 +143,264 @@ static int add_memory(struct archive *a, struct archive_entry *e, const char *na
     return 0;
 }
 
-static int seal_in_utf8(const as_seal_opts *o, as_seal_result *r, as_error *err)
-{
+/*
+ * One seal, in stages. The job owns everything below and seal_job_free() releases it; each
+ * stage reads what the stages before it filled in and fills in its own part:
+ *
+ *   plan_manifest  the options       -> m (names, sizes, recipients), order
+ *   hash_pass      the files         -> m.files[i].sha256
+ *   sign_manifest  m                 -> mtext, msig
+ *   seal_pass      mtext, msig, files -> tar -> age -> tee -> o->sink, each file hashed again
+ *   sign_sealed    tee, mtext        -> the result: trusted comment and outer signature
+ *
+ * The two file passes read through buf, the only buffer they share; nothing else is written
+ * by more than one stage. A threaded seal gives each worker a buffer of its own.
+ */
+typedef struct seal_job {
+    const as_seal_opts *o;
     as_manifest m;
-    as_buf mtext, msig;
+    const as_evidence_item **order; /* order[i]: the evidence m.files[i] was made from */
+    as_buf mtext;                   /* manifest.txt */
+    as_buf msig;                    /* manifest.txt.minisig */
+    as_mini_sig sig;                /* the manifest's signature, parsed */
+    uint8_t *buf;                   /* IO_CHUNK bytes */
+    sealed_tee tee;                 /* what leaves for o->sink: counted, hashed, prehashed */
     as_progress pg;
-    struct archive *a = NULL;
-    struct archive_entry *e = NULL;
-    as_age_encryptor *enc = NULL;
-    uint8_t *buf = malloc(IO_CHUNK);
-    int rc = -1;
-    memset(&m, 0, sizeof m);
-    memset(r, 0, sizeof *r);
-    as_buf_init(&mtext, AS_MANIFEST_MAX_BYTES);
-    as_buf_init(&msig, 16384);
-    if (buf == NULL) {
-        as_fail(err, AS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
+} seal_job;
 
-    /* 1. The manifest: names first, so a refused name costs no hashing. */
-    uint8_t id[AS_BUNDLE_ID_LEN];
-    randombytes_buf(id, sizeof id);
-    as_hex_encode(m.bundle_id, id, sizeof id);
+/* The caller's fields and recipients, checked before any work (AS_ERR_USAGE). */
+static int check_opts(const as_seal_opts *o, as_error *err)
+{
     if (as_manifest_text_check(AS_FIELD_CASE, o->case_id, err) != 0 ||
         (o->collector && as_manifest_text_check(AS_FIELD_COLLECTOR, o->collector, err)) ||
         (o->note && as_manifest_text_check(AS_FIELD_NOTE, o->note, err)))
-        goto out;
-    if (o->case_id[0] == '\0') {
-        as_fail(err, AS_ERR_USAGE, "the case id must not be empty");
-        goto out;
-    }
-    snprintf(m.case_id, sizeof m.case_id, "%s", o->case_id);
-    snprintf(m.collector, sizeof m.collector, "%s", o->collector ? o->collector : "");
-    snprintf(m.note, sizeof m.note, "%s", o->note ? o->note : "");
-    snprintf(m.tool, sizeof m.tool, "airseal %s", AS_VERSION);
-    m.created = time(NULL);
-    memcpy(m.sender, o->signer->keynum, AS_MINI_KEYNUM_LEN);
+        return -1;
+    if (o->case_id[0] == '\0')
+        return as_fail(err, AS_ERR_USAGE, "the case id must not be empty");
     if (o->nrecipients + o->npq_recipients == 0 || o->nrecipients > AS_MANIFEST_MAX_RECIPIENTS ||
-        o->npq_recipients > AS_MANIFEST_MAX_PQ_RECIPIENTS) {
-        as_fail(err, AS_ERR_USAGE, "give 1 to %d age1... and at most %d age1pq1... recipients",
-                AS_MANIFEST_MAX_RECIPIENTS, AS_MANIFEST_MAX_PQ_RECIPIENTS);
-        goto out;
-    }
+        o->npq_recipients > AS_MANIFEST_MAX_PQ_RECIPIENTS)
+        return as_fail(err, AS_ERR_USAGE,
+                       "give 1 to %d age1... and at most %d age1pq1... recipients",
+                       AS_MANIFEST_MAX_RECIPIENTS, AS_MANIFEST_MAX_PQ_RECIPIENTS);
+    return 0;
+}
+
+/* The manifest's header fields from the options: a fresh random bundle id, the time now. */
+static void plan_header(as_manifest *m, const as_seal_opts *o)
+{
+    uint8_t id[AS_BUNDLE_ID_LEN];
+    randombytes_buf(id, sizeof id);
+    as_hex_encode(m->bundle_id, id, sizeof id);
+    snprintf(m->case_id, sizeof m->case_id, "%s", o->case_id);
+    snprintf(m->collector, sizeof m->collector, "%s", o->collector ? o->collector : "");
+    snprintf(m->note, sizeof m->note, "%s", o->note ? o->note : "");
+    snprintf(m->tool, sizeof m->tool, "airseal %s", AS_VERSION);
+    m->created = time(NULL);
+    memcpy(m->sender, o->signer->keynum, AS_MINI_KEYNUM_LEN);
     if (o->nrecipients > 0)
-        memcpy(m.recipients, o->recipients, o->nrecipients * sizeof *o->recipients);
-    m.nrecipients = o->nrecipients;
+        memcpy(m->recipients, o->recipients, o->nrecipients * sizeof *o->recipients);
+    m->nrecipients = o->nrecipients;
     if (o->npq_recipients > 0)
-        memcpy(m.pq_recipients, o->pq_recipients, o->npq_recipients * sizeof *o->pq_recipients);
-    m.npq_recipients = o->npq_recipients;
-    m.files = calloc(o->evidence->n ? o->evidence->n : 1, sizeof *m.files);
-    if (m.files == NULL) {
-        as_fail(err, AS_ERR_NOMEM, "out of memory");
-        goto out;
+        memcpy(m->pq_recipients, o->pq_recipients, o->npq_recipients * sizeof *o->pq_recipients);
+    m->npq_recipients = o->npq_recipients;
+}
+
+/*
+ * Stage 1: the manifest without digests, checked as a receiver would check it (names first, so
+ * a refused name costs no hashing), and the evidence in manifest order, so that both passes
+ * read the files in the order the archive lists them.
+ */
+static int plan_manifest(seal_job *j, as_error *err)
+{
+    const as_evidence *ev = j->o->evidence;
+    if (check_opts(j->o, err) != 0)
+        return -1;
+    plan_header(&j->m, j->o);
+    j->m.files = calloc(ev->n ? ev->n : 1, sizeof *j->m.files);
+    if (j->m.files == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < ev->n; i++) {
+        j->m.files[i].path = strdup(ev->v[i].name);
+        j->m.files[i].size = ev->v[i].size;
+        j->m.nfiles++;
+        if (j->m.files[i].path == NULL)
+            return as_fail(err, AS_ERR_NOMEM, "out of memory");
     }
-    for (size_t i = 0; i < o->evidence->n; i++) {
-        m.files[i].path = strdup(o->evidence->v[i].name);
-        m.files[i].size = o->evidence->v[i].size;
-        m.nfiles++;
-        if (m.files[i].path == NULL) {
-            as_fail(err, AS_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-    }
-    if (as_manifest_check(&m, err) != 0) {
+    if (as_manifest_check(&j->m, err) != 0) {
         as_error_prefix(err, "cannot seal: ");
-        goto out;
+        return -1;
     }
-    /* The evidence in manifest order, so both passes read files in the same order. */
-    const as_evidence_item **order = calloc(m.nfiles, sizeof *order);
-    if (order == NULL) {
-        as_fail(err, AS_ERR_NOMEM, "out of memory");
-        goto out;
+    j->order = calloc(j->m.nfiles ? j->m.nfiles : 1, sizeof *j->order);
+    if (j->order == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < ev->n; i++) {
+        const as_manifest_file *f = as_manifest_find(&j->m, ev->v[i].name);
+        j->order[f - j->m.files] = &ev->v[i];
     }
-    for (size_t i = 0; i < o->evidence->n; i++) {
-        const as_manifest_file *f = as_manifest_find(&m, o->evidence->v[i].name);
-        order[f - m.files] = &o->evidence->v[i];
-    }
+    return 0;
+}
 
-    /* 2. Hash pass. */
-    as_progress_start(&pg, o->progress, "Hashing", m.total_bytes);
-    for (size_t i = 0; i < m.nfiles; i++)
-        if (read_evidence(order[i], buf, m.files[i].sha256, NULL, &pg, err) != 0)
-            goto out_order;
-    as_progress_finish(&pg);
+/* Stage 2: every file's SHA-256 into the manifest. */
+static int hash_pass(seal_job *j, as_error *err)
+{
+    as_progress_start(&j->pg, j->o->progress, "Hashing", j->m.total_bytes);
+    for (size_t i = 0; i < j->m.nfiles; i++)
+        if (read_evidence(j->order[i], j->buf, j->m.files[i].sha256, NULL, &j->pg, err) != 0)
+            return -1;
+    as_progress_finish(&j->pg);
+    return 0;
+}
 
-    /* 3. Manifest text and its signature. */
+/* Stage 3: manifest.txt and its signature, whose trusted comment names the bundle. */
+static int sign_manifest(seal_job *j, as_error *err)
+{
     uint8_t h[AS_MINI_PREHASH_LEN];
     char tc[128];
     as_mini_prehash ph;
-    if (as_manifest_format(&m, &mtext, err) != 0)
-        goto out_order;
+    if (as_manifest_format(&j->m, &j->mtext, err) != 0)
+        return -1;
     as_mini_prehash_init(&ph);
-    as_mini_prehash_update(&ph, mtext.data, mtext.len);
+    as_mini_prehash_update(&ph, j->mtext.data, j->mtext.len);
     as_mini_prehash_final(&ph, h);
-    snprintf(tc, sizeof tc, "airseal-manifest v1 bundle:%s", m.bundle_id);
-    if (as_mini_sign(&r->signature, o->signer, h, tc, "airseal manifest signature", err) != 0 ||
-        as_mini_sig_format(&msig, &r->signature, err) != 0)
-        goto out_order;
+    snprintf(tc, sizeof tc, "airseal-manifest v1 bundle:%s", j->m.bundle_id);
+    if (as_mini_sign(&j->sig, j->o->signer, h, tc, "airseal manifest signature", err) != 0 ||
+        as_mini_sig_format(&j->msig, &j->sig, err) != 0)
+        return -1;
+    return 0;
+}
 
-    /* 4. tar -> age -> (hash, prehash) -> sink */
-    sealed_tee t = {.base.write = tee_write, .next = o->sink};
-    as_sha256_init(&t.sha);
-    as_mini_prehash_init(&t.pre);
+/* A pax archive writing into sink; *a and *e are set (or NULL) for the caller to free. */
+static int open_archive(struct archive **a, struct archive_entry **e, archive_sink *sink,
+                        as_error *err)
+{
+    *a = archive_write_new();
+    *e = archive_entry_new();
+    if (*a == NULL || *e == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    if (archive_write_set_format_pax_restricted(*a) != ARCHIVE_OK ||
+        archive_write_set_bytes_in_last_block(*a, 1) != ARCHIVE_OK ||
+        archive_write_open2(*a, sink, NULL, archive_write_cb, NULL, NULL) != ARCHIVE_OK)
+        return as_fail(err, AS_ERR_INTERNAL, "cannot start the archive: %s",
+                       archive_error_string(*a) ? archive_error_string(*a) : "?");
+    return 0;
+}
+
+/*
+ * Evidence file i into the archive, read a second time: a file whose size, type or content
+ * differs from the hash pass fails the seal (AS_ERR_REJECTED, naming it).
+ */
+static int seal_file(seal_job *j, struct archive *a, struct archive_entry *e, size_t i,
+                     as_error *err)
+{
+    const as_manifest_file *f = &j->m.files[i];
+    char name[AS_PATH_MAX_BYTES + 16];
+    uint8_t again[32];
+    snprintf(name, sizeof name, AS_TAR_EVIDENCE "%s", f->path);
+    if (add_entry(a, e, name, f->size, j->order[i]->mtime, err) != 0 ||
+        read_evidence(j->order[i], j->buf, again, a, &j->pg, err) != 0)
+        return -1;
+    if (!as_equal_ct(again, f->sha256, 32))
+        return as_fail(err, AS_ERR_REJECTED,
+                       "%s changed while being sealed (its content differs from the first read)",
+                       j->order[i]->source);
+    as_fault_point("pack:file-sealed");
+    return 0;
+}
+
+/* Stage 4: tar (manifest, signature, evidence) -> age -> tee -> o->sink, finished. */
+static int seal_pass(seal_job *j, as_error *err)
+{
+    const as_seal_opts *o = j->o;
+    struct archive *a = NULL;
+    struct archive_entry *e = NULL;
+    archive_sink sink = {NULL, err};
+    int rc = -1;
+    j->tee = (sealed_tee){.base.write = tee_write, .next = o->sink};
+    as_sha256_init(&j->tee.sha);
+    as_mini_prehash_init(&j->tee.pre);
     as_age_encrypt_opts eo = {.recipients = o->recipients,
                               .nrecipients = o->nrecipients,
                               .pq_recipients = o->pq_recipients,
                               .npq_recipients = o->npq_recipients};
-    enc = as_age_encrypt_begin(&eo, &t.base, err);
+    as_age_encryptor *enc = as_age_encrypt_begin(&eo, &j->tee.base, err);
     if (enc == NULL)
-        goto out_order;
-    archive_sink sink = {as_age_encryptor_writer(enc), err};
-    a = archive_write_new();
-    e = archive_entry_new();
-    if (a == NULL || e == NULL) {
-        as_fail(err, AS_ERR_NOMEM, "out of memory");
-        goto out_order;
-    }
-    if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-        archive_write_set_bytes_in_last_block(a, 1) != ARCHIVE_OK ||
-        archive_write_open2(a, &sink, NULL, archive_write_cb, NULL, NULL) != ARCHIVE_OK) {
-        as_fail(err, AS_ERR_INTERNAL, "cannot start the archive: %s", archive_error_string(a));
-        goto out_order;
-    }
-    if (add_memory(a, e, AS_TAR_MANIFEST, mtext.data, mtext.len, m.created, err) != 0 ||
-        add_memory(a, e, AS_TAR_MANIFEST_SIG, msig.data, msig.len, m.created, err) != 0)
-        goto out_order;
-    as_progress_start(&pg, o->progress, "Sealing", m.total_bytes);
-    for (size_t i = 0; i < m.nfiles; i++) {
-        char name[AS_PATH_MAX_BYTES + 16];
-        uint8_t again[32];
-        snprintf(name, sizeof name, AS_TAR_EVIDENCE "%s", m.files[i].path);
-        if (add_entry(a, e, name, m.files[i].size, order[i]->mtime, err) != 0 ||
-            read_evidence(order[i], buf, again, a, &pg, err) != 0)
-            goto out_order;
-        if (!as_equal_ct(again, m.files[i].sha256, 32)) {
-            as_fail(err, AS_ERR_REJECTED,
-                    "%s changed while being sealed (its content differs from the first read)",
-                    order[i]->source);
-            goto out_order;
-        }
-        as_fault_point("pack:file-sealed");
-    }
+        return -1;
+    sink.plain = as_age_encryptor_writer(enc);
+    if (open_archive(&a, &e, &sink, err) != 0 ||
+        add_memory(a, e, AS_TAR_MANIFEST, j->mtext.data, j->mtext.len, j->m.created, err) != 0 ||
+        add_memory(a, e, AS_TAR_MANIFEST_SIG, j->msig.data, j->msig.len, j->m.created, err) != 0)
+        goto out;
+    as_progress_start(&j->pg, o->progress, "Sealing", j->m.total_bytes);
+    for (size_t i = 0; i < j->m.nfiles; i++)
+        if (seal_file(j, a, e, i, err) != 0)
+            goto out;
     if (archive_write_close(a) != ARCHIVE_OK) {
         as_fail(err, AS_ERR_IO, "cannot finish the archive: %s", archive_error_string(a));
-        goto out_order;
+        goto out;
     }
     if (as_age_encrypt_finish(enc, err) != 0)
-        goto out_order;
-    as_progress_finish(&pg);
-
-    /* 5. The outer signature over the sealed bytes. */
-    memcpy(r->comment.bundle_id, m.bundle_id, sizeof m.bundle_id);
-    memcpy(r->comment.case_id, m.case_id, sizeof m.case_id);
-    r->comment.files = m.nfiles;
-    r->comment.bytes = m.total_bytes;
-    as_sha256(r->comment.manifest_sha256, mtext.data, mtext.len);
-    as_sha256_final(&t.sha, r->sealed_sha256);
-    as_mini_prehash_final(&t.pre, h);
-    r->sealed_size = t.n;
-    if (as_bundle_comment_format(r->trusted_comment, sizeof r->trusted_comment, &r->comment, err) !=
-            0 ||
-        as_mini_sign(&r->signature, o->signer, h, r->trusted_comment,
-                     "airseal bundle signature (verify: minisign -V -p NGO.pub -m bundle.age)",
-                     err) != 0)
-        goto out_order;
+        goto out;
+    as_progress_finish(&j->pg);
     rc = 0;
-out_order:
-    free(order);
 out:
+    /* the archive first: freeing an unfinished one still writes through the encryptor */
     if (a != NULL)
         archive_write_free(a);
     if (e != NULL)
         archive_entry_free(e);
     as_age_encryptor_free(enc);
-    as_manifest_free(&m);
-    as_buf_free(&mtext);
-    as_buf_free(&msig);
-    free(buf);
+    return rc;
+}
+
+/* Stage 5: the trusted comment and the outer signature over the sealed bytes, into r. */
+static int sign_sealed(seal_job *j, as_seal_result *r, as_error *err)
+{
+    uint8_t h[AS_MINI_PREHASH_LEN];
+    memcpy(r->comment.bundle_id, j->m.bundle_id, sizeof j->m.bundle_id);
+    memcpy(r->comment.case_id, j->m.case_id, sizeof j->m.case_id);
+    r->comment.files = j->m.nfiles;
+    r->comment.bytes = j->m.total_bytes;
+    as_sha256(r->comment.manifest_sha256, j->mtext.data, j->mtext.len);
+    as_sha256_final(&j->tee.sha, r->sealed_sha256);
+    as_mini_prehash_final(&j->tee.pre, h);
+    r->sealed_size = j->tee.n;
+    if (as_bundle_comment_format(r->trusted_comment, sizeof r->trusted_comment, &r->comment, err) !=
+            0 ||
+        as_mini_sign(&r->signature, j->o->signer, h, r->trusted_comment,
+                     "airseal bundle signature (verify: minisign -V -p NGO.pub -m bundle.age)",
+                     err) != 0)
+        return -1;
+    return 0;
+}
+
+static void seal_job_free(seal_job *j)
+{
+    free(j->order);
+    as_manifest_free(&j->m);
+    as_buf_free(&j->mtext);
+    as_buf_free(&j->msig);
+    free(j->buf);
+    free(j);
+}
+
+/* The stages in order; the first failure ends the seal with its message. */
+static int seal_in_utf8(const as_seal_opts *o, as_seal_result *r, as_error *err)
+{
+    seal_job *j = calloc(1, sizeof *j);
+    int rc = -1;
+    memset(r, 0, sizeof *r);
+    if (j == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    j->o = o;
+    as_buf_init(&j->mtext, AS_MANIFEST_MAX_BYTES);
+    as_buf_init(&j->msig, 16384);
+    j->buf = malloc(IO_CHUNK);
+    if (j->buf == NULL)
+        as_fail(err, AS_ERR_NOMEM, "out of memory");
+    else if (plan_manifest(j, err) == 0 && hash_pass(j, err) == 0 && sign_manifest(j, err) == 0 &&
+             seal_pass(j, err) == 0 && sign_sealed(j, r, err) == 0)
+        rc = 0;
+    seal_job_free(j);
     return rc;
 }
 

@@ -84,11 +84,11 @@ out:
 
 /* ---------------------------------------------------------------- archive source */
 
+/* libarchive's read callback state: the decrypted stream and the chunk it hands out. */
 typedef struct source {
     as_reader *plain;
     uint8_t buf[READ_CHUNK];
     as_error *err;
-    as_progress *pg;
 } source;
 
 static la_ssize_t source_read(struct archive *a, void *ctx, const void **out)
@@ -187,7 +187,7 @@ static const char *entry_name(struct archive_entry *e, as_error *err)
     if (name == NULL)
         name = archive_entry_pathname(e);
     if (name == NULL) {
-        as_fail(err, AS_ERR_REJECTED, "archive entry without a name");
+        as_fail(err, AS_ERR_FORMAT, "archive entry without a name");
         return NULL;
     }
     if (!as_utf8_valid(name, strlen(name))) {
@@ -205,7 +205,7 @@ static int read_small(struct archive *a, struct archive_entry *e, const char *wa
     if (name == NULL)
         return -1;
     if (strcmp(name, want) != 0)
-        return as_fail(err, AS_ERR_REJECTED,
+        return as_fail(err, AS_ERR_FORMAT,
                        "the archive must start with manifest.txt and manifest.txt.minisig, found "
                        "\"%s\"",
                        name);
@@ -222,9 +222,8 @@ static int read_small(struct archive *a, struct archive_entry *e, const char *wa
     if (got != size) {
         free(*out);
         *out = NULL;
-        return as_fail(err, err->code ? err->code : AS_ERR_REJECTED,
-                       "%s is truncated in the archive%s%s", want, got < 0 ? ": " : "",
-                       got < 0 ? archive_error_string(a) : "");
+        return as_fail(err, AS_ERR_FORMAT, "%s is truncated in the archive%s%s", want,
+                       got < 0 ? ": " : "", got < 0 ? archive_error_string(a) : "");
     }
     *len = (size_t)size;
     return 0;
@@ -269,7 +268,7 @@ static int extract_file(struct archive *a, struct archive_entry *e, int root, co
     for (;;) {
         la_ssize_t n = archive_read_data(a, buf, READ_CHUNK);
         if (n < 0) {
-            rc = as_fail(err, err->code ? err->code : AS_ERR_REJECTED, "%s: %s", rel,
+            rc = as_fail(err, AS_ERR_FORMAT, "%s: %s", rel,
                          archive_error_string(a) ? archive_error_string(a) : "read error");
             break;
         }
@@ -277,7 +276,7 @@ static int extract_file(struct archive *a, struct archive_entry *e, int root, co
             break;
         got += (uint64_t)n;
         if (got > f->size) {
-            rc = as_fail(err, AS_ERR_REJECTED, "%s: more data than declared", rel);
+            rc = as_fail(err, AS_ERR_FORMAT, "%s: more data than declared", rel);
             break;
         }
         as_sha256_update(&h, buf, (size_t)n);
@@ -288,7 +287,7 @@ static int extract_file(struct archive *a, struct archive_entry *e, int root, co
         as_progress_add(pg, (uint64_t)n);
     }
     if (rc == 0 && got != f->size)
-        rc = as_fail(err, AS_ERR_REJECTED, "%s: truncated (%llu of %llu bytes)", rel,
+        rc = as_fail(err, AS_ERR_FORMAT, "%s: truncated (%llu of %llu bytes)", rel,
                      (unsigned long long)got, (unsigned long long)f->size);
     if (rc == 0) {
         uint8_t d[32];
@@ -369,221 +368,279 @@ static void no_match(int fd, bool station_pq, as_error *err)
                 "with its key)");
 }
 
-static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err)
-{
-    int fd = -1, root = -1, rc = -1;
-    as_age_decryptor *d = NULL;
-    struct archive *a = NULL;
-    uint8_t *mtext = NULL, *msig = NULL, *buf = NULL;
-    bool *seen = NULL;
-    size_t mlen = 0, slen = 0;
-    source *src = NULL;
+/*
+ * One unseal, in stages. The job owns every descriptor and buffer and unseal_job_free()
+ * releases them; each stage reads what the stages before it set up:
+ *
+ *   open_sealed      bundle.age, dest    -> fd, root, dec (the age header authenticated)
+ *   open_archive     dec                 -> a, reading the plaintext through src
+ *   read_manifest    the first two entries -> mtext, msig -> m, verified against the comment
+ *   stage_manifest   m: every limit checked -> manifest files written, evidence/ made, seen
+ *   extract_entries  each further entry checked against m -> evidence files, hashed
+ *   finish_archive   nothing missing, zeros only after the archive, the age stream's end
+ *
+ * Nothing is written below dest before read_manifest verified the manifest and
+ * stage_manifest checked every limit on it. src.buf is libarchive's; buf is the extraction's.
+ */
+typedef struct unseal_job {
+    const as_unseal_opts *o;
+    int fd;   /* bundle.age */
+    int root; /* dest: everything is created below this descriptor */
+    as_fd_reader in;
+    as_age_decryptor *dec;
+    struct archive *a;
+    source src;
+    uint8_t *buf; /* READ_CHUNK bytes */
+    uint8_t *mtext, *msig;
+    size_t mlen, slen;
+    bool *seen; /* seen[i]: m->files[i] was met in the archive */
+    size_t entries, dirs;
     as_progress pg;
-    memset(m, 0, sizeof *m);
-    as_progress_start(&pg, NULL, "Extracting", 0);
+} unseal_job;
 
-    fd = as_file_open_read(o->sealed_path, AS_FILE_NOFOLLOW, NULL, err);
-    root = open(o->dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    src = malloc(sizeof *src);
-    buf = malloc(READ_CHUNK);
-    if (fd < 0 || src == NULL || buf == NULL) {
-        if (fd >= 0)
-            as_fail(err, AS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if (root < 0) {
-        as_fail_errno(err, AS_ERR_IO, errno, "cannot open %s", o->dest);
-        goto out;
-    }
-    as_fd_reader r;
-    as_fd_reader_init(&r, fd, "bundle.age");
+/* Stage 1: bundle.age opened for this station's key (the header MAC verified) and dest. */
+static int open_sealed(unseal_job *j, as_error *err)
+{
+    const as_unseal_opts *o = j->o;
+    j->fd = as_file_open_read(o->sealed_path, AS_FILE_NOFOLLOW, NULL, err);
+    if (j->fd < 0)
+        return -1;
+    j->root = open(o->dest, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (j->root < 0)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot open %s", o->dest);
+    as_fd_reader_init(&j->in, j->fd, "bundle.age");
     as_age_identity *ids[1] = {o->identity};
     as_age_pq_identity *pq_ids[1] = {o->pq_identity};
     as_age_keyring keys = {.identities = ids,
                            .nidentities = o->identity != NULL,
                            .pq_identities = pq_ids,
                            .npq_identities = o->pq_identity != NULL};
-    d = as_age_decrypt_open(&r.base, &keys, AS_AGE_ARMOR_NEVER, err);
-    if (d == NULL) {
+    j->dec = as_age_decrypt_open(&j->in.base, &keys, AS_AGE_ARMOR_NEVER, err);
+    if (j->dec == NULL) {
         if (err->code == AS_ERR_NO_MATCH) {
             as_error_clear(err);
-            no_match(fd, o->pq_identity != NULL, err);
+            no_match(j->fd, o->pq_identity != NULL, err);
         } else {
             as_error_prefix(err, "bundle.age: ");
         }
-        goto out;
+        return -1;
     }
     as_fault_point("import:header-opened");
-    src->plain = as_age_decryptor_reader(d);
-    src->err = err;
-    src->pg = &pg;
-    a = archive_read_new();
-    if (a == NULL || archive_read_support_format_tar(a) != ARCHIVE_OK ||
-        archive_read_open2(a, src, NULL, source_read, NULL, NULL) != ARCHIVE_OK) {
-        as_fail(err, err->code ? err->code : AS_ERR_REJECTED,
-                "bundle.age does not hold a tar archive%s%s", a ? ": " : "",
-                a && archive_error_string(a) ? archive_error_string(a) : "");
-        goto out;
-    }
+    return 0;
+}
 
-    /* manifest.txt and its signature come first */
+/* Stage 2: a tar reader over the decrypted stream (no other archive format is accepted). */
+static int open_archive(unseal_job *j, as_error *err)
+{
+    j->src.plain = as_age_decryptor_reader(j->dec);
+    j->src.err = err;
+    j->a = archive_read_new();
+    if (j->a == NULL || archive_read_support_format_tar(j->a) != ARCHIVE_OK ||
+        archive_read_open2(j->a, &j->src, NULL, source_read, NULL, NULL) != ARCHIVE_OK)
+        return as_fail(err, AS_ERR_FORMAT, "bundle.age does not hold a tar archive%s%s",
+                       j->a ? ": " : "",
+                       j->a && archive_error_string(j->a) ? archive_error_string(j->a) : "");
+    return 0;
+}
+
+/*
+ * Stage 3: manifest.txt and its signature, which must come first, read into memory and
+ * verified: signed by the outer signer, matching the outer comment, naming this station.
+ */
+static int read_manifest(unseal_job *j, as_manifest *m, as_error *err)
+{
+    const as_unseal_opts *o = j->o;
     struct archive_entry *e;
-    if (archive_read_next_header(a, &e) != ARCHIVE_OK ||
-        read_small(a, e, AS_TAR_MANIFEST, AS_MANIFEST_MAX_BYTES, &mtext, &mlen, err) != 0 ||
-        archive_read_next_header(a, &e) != ARCHIVE_OK ||
-        read_small(a, e, AS_TAR_MANIFEST_SIG, SIG_MAX, &msig, &slen, err) != 0) {
-        as_fail(err, AS_ERR_REJECTED,
-                "the archive does not start with manifest.txt and its "
-                "signature");
-        goto out;
-    }
+    if (archive_read_next_header(j->a, &e) != ARCHIVE_OK ||
+        read_small(j->a, e, AS_TAR_MANIFEST, AS_MANIFEST_MAX_BYTES, &j->mtext, &j->mlen, err) !=
+            0 ||
+        archive_read_next_header(j->a, &e) != ARCHIVE_OK ||
+        read_small(j->a, e, AS_TAR_MANIFEST_SIG, SIG_MAX, &j->msig, &j->slen, err) != 0)
+        return as_fail(err, AS_ERR_FORMAT,
+                       "the archive does not start with manifest.txt and its signature");
     as_age_recipient me;
     as_age_pq_recipient me_pq;
     if (o->identity != NULL)
         as_age_identity_recipient(o->identity, &me);
     if (o->pq_identity != NULL)
         as_age_pq_identity_recipient(o->pq_identity, &me_pq);
-    if (as_manifest_verify(mtext, mlen, msig, slen, o->signer, o->comment, o->identity ? &me : NULL,
-                           o->pq_identity ? &me_pq : NULL, m, err) != 0 ||
-        check_path_room(m, o->entry_path_max ? o->entry_path_max : strlen(o->dest), err) != 0 ||
-        check_space(o->dest, m->total_bytes + (1u << 20), err) != 0 ||
-        write_small(root, AS_TAR_MANIFEST, mtext, mlen, err) != 0 ||
-        write_small(root, AS_TAR_MANIFEST_SIG, msig, slen, err) != 0 ||
-        mkdirat(root, "evidence", 0700) != 0) {
-        as_fail_errno(err, AS_ERR_IO, errno, "cannot create the evidence folder");
-        goto out;
-    }
-    as_fault_point("import:manifest-verified");
-    seen = calloc(m->nfiles ? m->nfiles : 1, sizeof *seen);
-    if (seen == NULL) {
-        as_fail(err, AS_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    as_progress_start(&pg, o->progress, "Extracting", m->total_bytes);
+    return as_manifest_verify(j->mtext, j->mlen, j->msig, j->slen, o->signer, o->comment,
+                              o->identity ? &me : NULL, o->pq_identity ? &me_pq : NULL, m, err);
+}
 
-    size_t entries = 2, dirs = 0;
+/*
+ * Stage 4: every limit a later step applies, checked on the verified manifest (path lengths
+ * below the entry, free space), then the manifest and its signature written to dest and
+ * evidence/ made. The first byte written below dest is written here.
+ */
+static int stage_manifest(unseal_job *j, const as_manifest *m, as_error *err)
+{
+    const as_unseal_opts *o = j->o;
+    if (check_path_room(m, o->entry_path_max ? o->entry_path_max : strlen(o->dest), err) != 0 ||
+        check_space(o->dest, m->total_bytes + (1u << 20), err) != 0 ||
+        write_small(j->root, AS_TAR_MANIFEST, j->mtext, j->mlen, err) != 0 ||
+        write_small(j->root, AS_TAR_MANIFEST_SIG, j->msig, j->slen, err) != 0)
+        return -1;
+    if (mkdirat(j->root, "evidence", 0700) != 0)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot create the evidence folder");
+    as_fault_point("import:manifest-verified");
+    j->seen = calloc(m->nfiles ? m->nfiles : 1, sizeof *j->seen);
+    if (j->seen == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    return 0;
+}
+
+/* A folder entry (rel, rlen bytes, below evidence/): accepted only as the parent of a listed
+ * file, and never more folders than a manifest may list files. */
+static int take_dir(unseal_job *j, const as_manifest *m, const char *rel, size_t rlen,
+                    as_error *err)
+{
+    char dir[AS_PATH_MAX_BYTES + 1];
+    if (rlen > 0 && rel[rlen - 1] == '/')
+        rlen--;
+    if (rlen == 0)
+        return 0; /* "evidence/" itself */
+    if (rlen > AS_PATH_MAX_BYTES || as_evidence_path_check(rel, rlen, err) != 0)
+        return -1;
+    memcpy(dir, rel, rlen);
+    dir[rlen] = '\0';
+    if (!is_manifest_dir(m, dir))
+        return as_fail(err, AS_ERR_REJECTED, "folder %s in the archive holds no listed file", dir);
+    if (++j->dirs > AS_MANIFEST_MAX_FILES)
+        return as_fail(err, AS_ERR_LIMIT, "too many folders in the archive");
+    return 0;
+}
+
+/* A file entry: a path the manifest lists, met once, extracted and checked (extract_file). */
+static int take_file(unseal_job *j, const as_manifest *m, struct archive_entry *e, const char *rel,
+                     size_t rlen, as_error *err)
+{
+    if (as_evidence_path_check(rel, rlen, err) != 0)
+        return -1;
+    const as_manifest_file *f = as_manifest_find(m, rel);
+    if (f == NULL)
+        return as_fail(err, AS_ERR_REJECTED,
+                       "the archive holds %.200s, which the manifest does not list", rel);
+    if (j->seen[f - m->files])
+        return as_fail(err, AS_ERR_REJECTED, "%.200s appears twice in the archive", rel);
+    j->seen[f - m->files] = true;
+    if (extract_file(j->a, e, j->root, rel, f, j->buf, &j->pg, err) != 0)
+        return -1;
+    as_fault_point("import:file-extracted");
+    return 0;
+}
+
+/* One entry after the manifest's two: a folder or regular file under evidence/, nothing else. */
+static int take_entry(unseal_job *j, const as_manifest *m, struct archive_entry *e, as_error *err)
+{
+    const char *name = entry_name(e, err);
+    if (name == NULL)
+        return -1;
+    if (strncmp(name, AS_TAR_EVIDENCE, strlen(AS_TAR_EVIDENCE)) != 0)
+        return as_fail(err, AS_ERR_REJECTED, "unexpected archive entry outside evidence/: %.200s",
+                       name);
+    const char *rel = name + strlen(AS_TAR_EVIDENCE);
+    size_t rlen = strlen(rel);
+    unsigned type = archive_entry_filetype(e);
+    if (archive_entry_hardlink(e) != NULL)
+        return as_fail(err, AS_ERR_REJECTED, "hard link in the archive: %.200s", name);
+    if (type == AE_IFDIR)
+        return take_dir(j, m, rel, rlen, err);
+    if (type != AE_IFREG)
+        return as_fail(err, AS_ERR_REJECTED, "%s in the archive: %.200s",
+                       type == AE_IFLNK                       ? "symbolic link"
+                       : type == AE_IFCHR || type == AE_IFBLK ? "device file"
+                       : type == AE_IFIFO                     ? "FIFO"
+                                                              : "special file",
+                       name);
+    return take_file(j, m, e, rel, rlen, err);
+}
+
+/* Stage 5: every further entry, to the archive's end, within the manifest's entry budget. */
+static int extract_entries(unseal_job *j, const as_manifest *m, as_error *err)
+{
+    struct archive_entry *e;
+    as_progress_start(&j->pg, j->o->progress, "Extracting", m->total_bytes);
+    j->entries = 2;
     for (;;) {
-        int h = archive_read_next_header(a, &e);
+        int h = archive_read_next_header(j->a, &e);
         if (h == ARCHIVE_EOF)
-            break;
-        if (h != ARCHIVE_OK) {
-            as_fail(err, err->code ? err->code : AS_ERR_REJECTED, "damaged archive: %s",
-                    archive_error_string(a) ? archive_error_string(a) : "bad header");
-            goto out;
-        }
-        if (++entries > m->nfiles + 2 + AS_MANIFEST_MAX_FILES) {
-            as_fail(err, AS_ERR_LIMIT, "the archive has too many entries");
-            goto out;
-        }
-        const char *name = entry_name(e, err);
-        if (name == NULL)
-            goto out;
-        size_t nlen = strlen(name);
-        if (strncmp(name, AS_TAR_EVIDENCE, strlen(AS_TAR_EVIDENCE)) != 0) {
-            as_fail(err, AS_ERR_REJECTED, "unexpected archive entry outside evidence/: %.200s",
-                    name);
-            goto out;
-        }
-        const char *rel = name + strlen(AS_TAR_EVIDENCE);
-        size_t rlen = nlen - strlen(AS_TAR_EVIDENCE);
-        unsigned type = archive_entry_filetype(e);
-        if (archive_entry_hardlink(e) != NULL) {
-            as_fail(err, AS_ERR_REJECTED, "hard link in the archive: %.200s", name);
-            goto out;
-        }
-        if (type == AE_IFDIR) {
-            /* folders are only accepted as parents of listed files */
-            char dir[AS_PATH_MAX_BYTES + 1];
-            if (rlen > 0 && rel[rlen - 1] == '/')
-                rlen--;
-            if (rlen == 0)
-                continue; /* "evidence/" itself */
-            if (rlen > AS_PATH_MAX_BYTES || as_evidence_path_check(rel, rlen, err) != 0)
-                goto out;
-            memcpy(dir, rel, rlen);
-            dir[rlen] = '\0';
-            if (!is_manifest_dir(m, dir)) {
-                as_fail(err, AS_ERR_REJECTED, "folder %s in the archive holds no listed file", dir);
-                goto out;
-            }
-            if (++dirs > AS_MANIFEST_MAX_FILES) {
-                as_fail(err, AS_ERR_LIMIT, "too many folders in the archive");
-                goto out;
-            }
-            continue;
-        }
-        if (type != AE_IFREG) {
-            as_fail(err, AS_ERR_REJECTED, "%s in the archive: %.200s",
-                    type == AE_IFLNK                       ? "symbolic link"
-                    : type == AE_IFCHR || type == AE_IFBLK ? "device file"
-                    : type == AE_IFIFO                     ? "FIFO"
-                                                           : "special file",
-                    name);
-            goto out;
-        }
-        if (as_evidence_path_check(rel, rlen, err) != 0)
-            goto out;
-        const as_manifest_file *f = as_manifest_find(m, rel);
-        if (f == NULL) {
-            as_fail(err, AS_ERR_REJECTED,
-                    "the archive holds %.200s, which the manifest does not "
-                    "list",
-                    rel);
-            goto out;
-        }
-        if (seen[f - m->files]) {
-            as_fail(err, AS_ERR_REJECTED, "%.200s appears twice in the archive", rel);
-            goto out;
-        }
-        seen[f - m->files] = true;
-        if (extract_file(a, e, root, rel, f, buf, &pg, err) != 0)
-            goto out;
-        as_fault_point("import:file-extracted");
+            return 0;
+        if (h != ARCHIVE_OK)
+            return as_fail(err, AS_ERR_FORMAT, "damaged archive: %s",
+                           archive_error_string(j->a) ? archive_error_string(j->a) : "bad header");
+        if (++j->entries > m->nfiles + 2 + AS_MANIFEST_MAX_FILES)
+            return as_fail(err, AS_ERR_LIMIT, "the archive has too many entries");
+        if (take_entry(j, m, e, err) != 0)
+            return -1;
     }
-    for (size_t i = 0; i < m->nfiles; i++) {
-        if (!seen[i]) {
-            as_fail(err, AS_ERR_REJECTED, "the manifest lists %.200s, which the archive lacks",
-                    m->files[i].path);
-            goto out;
-        }
-    }
-    /* Whatever follows the archive must be zeros, and the age stream must end properly. */
+}
+
+/*
+ * Stage 6: nothing the manifest lists is missing, whatever follows the archive is zeros, the
+ * age stream ends properly (its last chunk authenticated), and dest's entries are on disk.
+ */
+static int finish_archive(unseal_job *j, const as_manifest *m, as_error *err)
+{
+    for (size_t i = 0; i < m->nfiles; i++)
+        if (!j->seen[i])
+            return as_fail(err, AS_ERR_REJECTED,
+                           "the manifest lists %.200s, which the archive lacks", m->files[i].path);
     for (;;) {
-        ssize_t n = as_read(src->plain, buf, READ_CHUNK, err);
+        ssize_t n = as_read(j->src.plain, j->buf, READ_CHUNK, err);
         if (n < 0) {
             as_error_prefix(err, "bundle.age: ");
-            goto out;
+            return -1;
         }
         if (n == 0)
             break;
-        for (ssize_t i = 0; i < n; i++) {
-            if (buf[i] != 0) {
-                as_fail(err, AS_ERR_REJECTED, "data after the end of the archive");
-                goto out;
-            }
-        }
+        for (ssize_t i = 0; i < n; i++)
+            if (j->buf[i] != 0)
+                return as_fail(err, AS_ERR_FORMAT, "data after the end of the archive");
     }
-    as_progress_finish(&pg);
-    if (fsync(root) != 0) {
-        as_fail_errno(err, AS_ERR_IO, errno, "cannot sync %s", o->dest);
-        goto out;
-    }
-    rc = 0;
-out:
+    as_progress_finish(&j->pg);
+    if (fsync(j->root) != 0)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot sync %s", j->o->dest);
+    return 0;
+}
+
+static void unseal_job_free(unseal_job *j)
+{
+    if (j->a != NULL)
+        archive_read_free(j->a);
+    as_age_decryptor_free(j->dec);
+    if (j->fd >= 0)
+        close(j->fd);
+    if (j->root >= 0)
+        close(j->root);
+    free(j->buf);
+    free(j->mtext);
+    free(j->msig);
+    free(j->seen);
+    free(j);
+}
+
+/* The stages in order; the first failure ends the unseal with its message. */
+static int unseal_in_utf8(const as_unseal_opts *o, as_manifest *m, as_error *err)
+{
+    unseal_job *j = calloc(1, sizeof *j);
+    int rc = -1;
+    memset(m, 0, sizeof *m);
+    if (j == NULL)
+        return as_fail(err, AS_ERR_NOMEM, "out of memory");
+    j->o = o;
+    j->fd = j->root = -1;
+    as_progress_start(&j->pg, NULL, "Extracting", 0); /* silent until the manifest is known */
+    j->buf = malloc(READ_CHUNK);
+    if (j->buf == NULL)
+        as_fail(err, AS_ERR_NOMEM, "out of memory");
+    else if (open_sealed(j, err) == 0 && open_archive(j, err) == 0 &&
+             read_manifest(j, m, err) == 0 && stage_manifest(j, m, err) == 0 &&
+             extract_entries(j, m, err) == 0 && finish_archive(j, m, err) == 0)
+        rc = 0;
     if (rc != 0)
         as_manifest_free(m);
-    if (a != NULL)
-        archive_read_free(a);
-    as_age_decryptor_free(d);
-    if (fd >= 0)
-        close(fd);
-    if (root >= 0)
-        close(root);
-    free(src);
-    free(buf);
-    free(mtext);
-    free(msig);
-    free(seen);
+    unseal_job_free(j);
     return rc;
 }
 

@@ -20,7 +20,7 @@
 #include "../core/progress.h"
 #include "../crypto/age_keys.h"
 #include "../crypto/minisign.h"
-#include "bundle.h"
+#include "comment.h"
 #include "manifest.h"
 
 typedef struct as_unseal_opts {
