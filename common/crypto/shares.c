@@ -224,6 +224,16 @@ typedef struct share_fields {
     size_t body; /* bytes covered by the check */
 } share_fields;
 
+/* Exactly 2n lower-case hex digits: one spelling per value, so a share that parses formats
+ * back to its own bytes (as_span_hex alone would take upper case too). */
+static int lower_hex(as_span s, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < s.n; i++)
+        if (s.p[i] >= 'A' && s.p[i] <= 'F')
+            return -1;
+    return as_span_hex(s, out, n);
+}
+
 /* Reads one "key: value" line, naming the key when it is missing or malformed. */
 static int field(as_cursor *c, const char *key, as_span *v, size_t max, as_error *err)
 {
@@ -255,12 +265,12 @@ static int parse_fields(as_cursor *c, share_fields *f, as_share *s, as_error *er
         number(c, "threshold", &f->k, err) != 0 || number(c, "shares", &f->n, err) != 0 ||
         number(c, "index", &f->index, err) != 0 || field(c, "split", &v, 64, err) != 0)
         return -1;
-    if (as_span_hex(v, s->split, AS_SHARE_SPLIT_LEN) != 0)
+    if (lower_hex(v, s->split, AS_SHARE_SPLIT_LEN) != 0)
         return as_fail(err, AS_ERR_FORMAT, "share: split is not %d hex digits",
                        2 * AS_SHARE_SPLIT_LEN);
     if (field(c, "commitment", &v, 128, err) != 0)
         return -1;
-    if (as_span_hex(v, s->commitment, AS_SHARE_COMMIT_LEN) != 0)
+    if (lower_hex(v, s->commitment, AS_SHARE_COMMIT_LEN) != 0)
         return as_fail(err, AS_ERR_FORMAT, "share: commitment is not %d hex digits",
                        2 * AS_SHARE_COMMIT_LEN);
     if (field(c, "share", &f->share, AS_SHARE_TEXT_MAX, err) != 0)
@@ -268,7 +278,7 @@ static int parse_fields(as_cursor *c, share_fields *f, as_share *s, as_error *er
     f->body = c->off;
     if (field(c, "check", &v, 64, err) != 0)
         return -1;
-    if (as_span_hex(v, f->check, AS_SHARE_CHECK_LEN) != 0)
+    if (lower_hex(v, f->check, AS_SHARE_CHECK_LEN) != 0)
         return as_fail(err, AS_ERR_FORMAT, "share: check is not %d hex digits",
                        2 * AS_SHARE_CHECK_LEN);
     if (as_cursor_end(c) != 0)
@@ -517,7 +527,7 @@ static int qr_header(as_cursor *c, uint8_t split[AS_SHARE_SPLIT_LEN], unsigned *
         if (as_cursor_token(&lc, &t[i]) != 0)
             return as_fail(err, AS_ERR_FORMAT, "not an airseal share code (short header)");
     if (as_cursor_end(&lc) != 0 || !as_span_eq(t[0], QR_MAGIC) || !as_span_eq(t[1], "v1") ||
-        as_span_hex(t[2], split, AS_SHARE_SPLIT_LEN) != 0 ||
+        lower_hex(t[2], split, AS_SHARE_SPLIT_LEN) != 0 ||
         as_span_u64(t[3], 255, false, &v[0]) != 0 ||
         as_span_u64(t[4], AS_SHARE_QR_MAX_PARTS, false, &v[1]) != 0 ||
         as_span_u64(t[5], AS_SHARE_QR_MAX_PARTS, false, &v[2]) != 0 || v[1] > v[2])

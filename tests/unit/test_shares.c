@@ -381,6 +381,8 @@ static void hostile_texts(void **state)
         {"share", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==", true, AS_ERR_REJECTED,
          "share is not"}, /* 32 bytes: the salt without a secret */
         {"check", "1686ba6f5cca68d", false, AS_ERR_FORMAT, "check is not 16 hex digits"},
+        {"check", "1686ba6f5Cca68d0", false, AS_ERR_FORMAT, "check is not 16 hex digits"},
+        {"split", "000102030405060708090A0B0C0D0E0F", true, AS_ERR_FORMAT, "split is not 32"},
         {"index", "1\nindex: 2", true, AS_ERR_FORMAT, "\"split: ...\" is missing"},
     };
     as_buf kat = {0};
