@@ -230,8 +230,10 @@ static int write_share(const as_share *s, const char *dir, as_error *err)
         write_share_png(s, &text, png, err) != 0)
         goto out;
     char shown[AS_TEXT_SHOW_CAP(AS_SHARE_CUSTODIAN_MAX)];
-    printf("  share %2u  %-24s %s/share-%u-%s.{txt,png}\n", s->index,
-           as_text_shown(shown, sizeof shown, s->custodian), dir, s->index, safe);
+    char sd[AS_TEXT_SHOW_CAP(PATH_MAX)];
+    printf("  share %u: %s -> %s/share-%u-%s.txt and .png\n", s->index,
+           as_text_shown(shown, sizeof shown, s->custodian), as_text_shown(sd, sizeof sd, dir),
+           s->index, safe);
     rc = 0;
 out:
     as_buf_free(&text);
@@ -265,10 +267,12 @@ static int split_run(const char *dir, unsigned k, unsigned n, const char *const 
     as_shares_free(v, n);
     if (rc != 0)
         as_outdir_discard(outdir, created);
-    else
+    else {
+        char sd[AS_TEXT_SHOW_CAP(PATH_MAX)];
         printf("Print each PNG with its custodian's name and the station id, hand it over, then "
                "delete %s.\n",
-               outdir);
+               as_text_shown(sd, sizeof sd, outdir));
+    }
 out:
     as_buf_free(&blob);
     as_station_close(&st);

@@ -67,7 +67,7 @@ static void kat_share(as_share *s)
     as_error err = {0};
     memset(s, 0, sizeof *s);
     memcpy(s->station, STATION, sizeof s->station);
-    strcpy(s->custodian, "Amira Haddad");
+    memcpy(s->custodian, "Amira Haddad", sizeof "Amira Haddad");
     s->k = 2;
     s->n = 3;
     s->index = 1;
