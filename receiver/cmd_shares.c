@@ -175,7 +175,8 @@ static int tile_codes(const as_qr *codes, unsigned m, as_qr *out, as_error *err)
     return 0;
 }
 
-/* Wipes a code's modules (they spell share bytes) and frees it. */
+/* Wipes a code's modules (they spell share bytes) and frees it. libqrencode's own working
+ * copies of the payload are freed unwiped inside as_qr_encode. */
 static void qr_wipe_free(as_qr *q)
 {
     if (q->modules != NULL)
@@ -361,7 +362,12 @@ static int take_text(restore_in *in, const uint8_t *text, size_t len, const char
     return 0;
 }
 
-/* One --from: a photo of a share's codes, or a share text file. */
+/*
+ * One --from: a photo of a share's codes, or a share text file. The share's bytes pass through
+ * memory we do not own on the way: the decoded image and zbar's symbol buffers (ordinary
+ * heap, freed unwiped by the libraries); from the payload on they are in secret buffers. One
+ * share alone tells nothing about the keys.
+ */
 static int read_source(restore_in *in, const char *path, as_error *err)
 {
     if (as_scan_is_image(path)) {

@@ -30,7 +30,14 @@ check "split 3 of 5" airseal-recv shares split st -k 3 -n 5 "${NAMES[@]}" -o sh
 grep -qx "station: $ID" sh/share-3-Chlo___Martin.txt && grep -qx 'custodian: Chloé Martin' sh/share-3-Chlo___Martin.txt &&
     grep -qx 'threshold: 3' sh/share-3-Chlo___Martin.txt && ok "a share names its station, custodian and k" ||
     not_ok "share text fields"
-! grep -q "$(sed -n 3p st/identity.txt)" sh/*.txt && ok "no share holds the identity in the clear" || not_ok "identity visible in a share"
+python3 - st/identity.txt sh/share-*.txt <<'PY' && ok "no share's bytes hold the identity's secret line" || not_ok "identity visible in a share"
+import base64, sys
+secret = open(sys.argv[1], 'rb').read().splitlines()[2]
+for f in sys.argv[2:]:
+    line = [l for l in open(f, 'rb').read().splitlines() if l.startswith(b'share: ')][0]
+    if secret[:24] in base64.b64decode(line[7:]):
+        sys.exit(1)
+PY
 expect 2 'threshold of 1 is refused' "k = 1 refused" -- airseal-recv shares split st -k 1 -n 2 --custodian A --custodian B -o sh1
 expect 2 '3 --custodian names, not 2' "custodians must match n" -- airseal-recv shares split st -k 2 -n 3 --custodian A --custodian B -o sh1
 expect 2 'direction or invisible characters: A\\u202eB' "a bidi custodian name refused" -- airseal-recv shares split st -k 2 -n 2 --custodian A --custodian "$(printf 'A\u202eB')" -o sh1
