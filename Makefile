@@ -33,13 +33,16 @@ PKG_libjpeg := libjpeg-dev
 PKG_zlib := zlib1g-dev
 PKG_cmocka := libcmocka-dev
 PKG_libcrypto := libssl-dev
-LIB_PKGS := libsodium libarchive nettle libqrencode libpng zbar libisal cairo libjpeg libcrypto
+PKG_libgfshare := libgfshare-dev
+# libgfshare ships a pkg-config file (libgfshare.pc, Debian 12's libgfshare-dev 2.0.0).
+LIB_PKGS := libsodium libarchive nettle libqrencode libpng zbar libisal cairo libjpeg libcrypto \
+	libgfshare
 TEST_PKGS := cmocka zlib
 
 # Everything the build, the tests, the demo and the benchmarks use.
 DEB_PACKAGES := build-essential pkg-config libsodium-dev libarchive-dev nettle-dev \
 	libqrencode-dev libpng-dev libzbar-dev libisal-dev libcairo2-dev libjpeg-dev zlib1g-dev \
-	libcmocka-dev libssl-dev age minisign zbar-tools qrencode imagemagick poppler-utils chromium \
+	libcmocka-dev libssl-dev libgfshare-dev age minisign zbar-tools qrencode imagemagick poppler-utils chromium \
 	clang clang-format valgrind python3 util-linux tar groff man-db file xxd bsdextrautils time bc
 
 BUILD ?= build/release
@@ -125,7 +128,8 @@ $(BUILD)/.pkgcheck:
 	      libsodium) d=$(PKG_libsodium);; libarchive) d=$(PKG_libarchive);; nettle) d=$(PKG_nettle);; \
 	      libqrencode) d=$(PKG_libqrencode);; libpng) d=$(PKG_libpng);; zbar) d=$(PKG_zbar);; \
 	      libisal) d=$(PKG_libisal);; cairo) d=$(PKG_cairo);; libjpeg) d=$(PKG_libjpeg);; \
-	      zlib) d=$(PKG_zlib);; cmocka) d=$(PKG_cmocka);; libcrypto) d=$(PKG_libcrypto);; *) d=$$p;; esac; \
+	      zlib) d=$(PKG_zlib);; cmocka) d=$(PKG_cmocka);; libcrypto) d=$(PKG_libcrypto);; \
+	      libgfshare) d=$(PKG_libgfshare);; *) d=$$p;; esac; \
 	    echo "error: library '$$p' not found by pkg-config: run 'make deps' (Debian package $$d)" >&2; exit 1; }; \
 	done
 	@pkg-config --atleast-version=1.0.18 libsodium || { echo "error: libsodium >= 1.0.18 required" >&2; exit 1; }

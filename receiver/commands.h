@@ -10,6 +10,7 @@ int cmd_init(int argc, char **argv);
 int cmd_trust(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_shares(int argc, char **argv);
 
 /* Opens the station and unlocks its keys with a passphrase from src (not asked for an
  * unprotected station). */

@@ -19,6 +19,10 @@ static const char usage[] =
     "  import STATION SOURCE...               verify, decrypt and store a bundle; sign a receipt\n"
     "  verify [-p KEY.pub | --station STATION] TARGET\n"
     "                                         check a bundle, receipt, custody log or vault entry\n"
+    "  shares split STATION -k K -n N --custodian NAME... -o DIR\n"
+    "  shares restore STATION --from SHARE...\n"
+    "                                         split the station's secret keys among custodians,\n"
+    "                                         k of n; restore them from any k shares\n"
     "  fingerprint KEY...                     show a public key's fingerprint, to compare\n"
     "                                         over the phone\n"
     "\n"
@@ -55,6 +59,8 @@ int main(int argc, char **argv)
         return cmd_import(argc - 1, argv + 1);
     if (strcmp(verb, "verify") == 0)
         return cmd_verify(argc - 1, argv + 1);
+    if (strcmp(verb, "shares") == 0)
+        return cmd_shares(argc - 1, argv + 1);
     if (strcmp(verb, "fingerprint") == 0)
         return as_keyinfo_command(argc - 1, argv + 1);
     char shown[AS_TEXT_SHOW_CAP(64)];

@@ -231,3 +231,30 @@ TLOG
 cp "$C/fuzz_checkpoint/signed-cosigned" "$C/fuzz_note/signed-cosigned"
 printf '%s' 'airseal.test/station+caf6958f+ASIf5faFmhpP7HkFfJ0yyNP8NW4USx2jsPkBbvbymIja' > "$C/fuzz_note/vkey-log"
 printf '%s' 'witness.test/one+16a485cc+BOTle8T8S8ot3IsfL5b9/JzhZufNY5wQuBHfe1EngbNB' > "$C/fuzz_note/vkey-witness"
+
+# shares of the station's keys (fuzz_share): a share text of the seed station, the first QR
+# payload of that share (part 1 of 4), and a whole share in a single-part payload
+airseal-recv shares split st -k 2 -n 3 --custodian "Amira Haddad" --custodian B --custodian C -o shares > /dev/null
+seed fuzz_share shares/share-1-Amira_Haddad.txt share-hybrid
+python3 - shares/share-1-Amira_Haddad.txt "$C/fuzz_share" <<'PY'
+import math, re, sys
+t = open(sys.argv[1], 'rb').read()
+split = re.search(rb'^split: ([0-9a-f]{32})$', t, re.M).group(1).decode()
+parts = math.ceil(len(t) / 1000); size = math.ceil(len(t) / parts)
+open(sys.argv[2] + '/qr-part-1', 'wb').write(('airseal-share-qr v1 %s 1 1 %d\n' % (split, parts)).encode() + t[:size])
+PY
+cat > kat.share <<'SHARE'
+airseal-share v1
+station: A6A3EE12AED3DE8E
+custodian: Amira Haddad
+threshold: 2
+shares: 3
+index: 1
+split: 000102030405060708090a0b0c0d0e0f
+commitment: 202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f
+share: AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g
+check: 1686ba6f5cca68d0
+SHARE
+seed fuzz_share kat.share share-known-answer
+{ printf 'airseal-share-qr v1 000102030405060708090a0b0c0d0e0f 1 1 1\n'; cat kat.share; } > qr1
+seed fuzz_share qr1 qr-single-part

@@ -43,6 +43,13 @@ stranger)
 backup-disk)
     mkdir -p media/backup
     ;;
+share-photos)
+    # Three custodians' printed pages, photographed with a phone: a little smaller, JPEG.
+    mkdir -p media/photos
+    convert media/shares/share-1-Amira_Haddad.png -resize 85% -quality 85 media/photos/amira.jpg
+    convert media/shares/share-3-Chlo___Martin.png -resize 85% -quality 85 media/photos/chloe.jpg
+    convert media/shares/share-5-Esther_Mwangi.png -resize 85% -quality 85 media/photos/esther.jpg
+    ;;
 *)
     echo "world.sh: unknown action $1" >&2
     exit 2
