@@ -7,7 +7,7 @@
 
 #include "../core/file.h"
 #include "../core/text.h"
-#include "../transport/qr.h"
+#include "../image/qr.h"
 
 #define HEADER "airseal receipt v1"
 

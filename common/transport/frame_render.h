@@ -11,7 +11,7 @@
 #include "../core/error.h"
 #include "../core/progress.h"
 #include "frame.h"
-#include "qr.h"
+#include "../image/qr.h"
 
 typedef struct as_frame_render_opts {
     int version;    /* QR version of every frame */

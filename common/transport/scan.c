@@ -16,7 +16,7 @@
 #include "../core/file.h"
 #include "../core/clock.h"
 #include "../core/progress.h"
-#include "qr.h"
+#include "../image/qr.h"
 
 /* ---------------------------------------------------------------- listing */
 
