@@ -11,7 +11,7 @@
 #include "common/core/file.h"
 #include "common/core/text.h"
 #include "common/crypto/minisign.h"
-#include "common/transport/frame.h"
+#include "common/transport/frame_encode.h"
 #include "common/transport/frame_render.h"
 #include "common/transport/usb.h"
 #include "common/ui/cli.h"
