@@ -69,10 +69,10 @@ void as_part_header_format(uint8_t out[AS_PART_HEADER], const as_part_header *h)
 int as_part_header_parse(as_part_header *h, const uint8_t *data, size_t len, as_error *err);
 
 /* A bundle object's name, "bundle.age" or "bundle.parity", copied into out; -1 for any other. */
-int as_usb_object_name(as_span s, char out[16]);
+int as_usb_parse_object(as_span s, char out[16]);
 
 /* A bundle id, 32 hex digits of either case, into its lower-case form. */
-int as_usb_bundle_id_hex(as_span s, char out[AS_BUNDLE_ID_HEX]);
+int as_usb_parse_bundle_id(as_span s, char out[AS_BUNDLE_ID_HEX]);
 
 /* ---- index ---- */
 

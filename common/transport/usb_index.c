@@ -107,7 +107,7 @@ static int read_header(as_cursor *c, as_usb_index *ix, as_error *err)
     if (as_cursor_line_span(c, &v, 64) != 0 || !as_span_eq(v, AS_USB_INDEX_MAGIC))
         return as_fail(err, AS_ERR_FORMAT, "not an airseal index");
     if (as_cursor_kv(c, "bundle", &v, INDEX_LINE_MAX) != 0 ||
-        as_usb_bundle_id_hex(v, ix->bundle_id) != 0)
+        as_usb_parse_bundle_id(v, ix->bundle_id) != 0)
         return as_fail(err, AS_ERR_FORMAT, "bundle id");
     if (kv_u64(c, "sealed-size", 1ULL << 50, &size) != 0 || size == 0 ||
         as_cursor_kv(c, "sealed-sha256", &v, INDEX_LINE_MAX) != 0 ||
@@ -162,7 +162,7 @@ static int read_part_line(as_span line, as_usb_index *ix, as_error *err)
         if (as_cursor_token(&c, &f[i]) != 0)
             return as_fail(err, AS_ERR_FORMAT, "part line");
     if (!as_span_eq(f[0], "part:") || as_cursor_end(&c) != 0 ||
-        as_usb_object_name(f[1], p->object) != 0 || as_span_u64(f[2], 1u << 20, false, &pi) != 0 ||
+        as_usb_parse_object(f[1], p->object) != 0 || as_span_u64(f[2], 1u << 20, false, &pi) != 0 ||
         as_span_u64(f[3], 1u << 20, false, &pn) != 0 || pi > pn ||
         as_span_u64(f[4], 1ULL << 50, true, &p->offset) != 0 ||
         as_span_u64(f[5], 1ULL << 50, true, &p->length) != 0 ||

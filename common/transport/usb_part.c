@@ -25,14 +25,14 @@ void as_part_header_format(uint8_t out[AS_PART_HEADER], const as_part_header *h)
     out[AS_PART_HEADER - 1] = '\n';
 }
 
-int as_usb_object_name(as_span s, char out[16])
+int as_usb_parse_object(as_span s, char out[16])
 {
     if (!as_span_eq(s, AS_USB_AGE) && !as_span_eq(s, AS_USB_PARITY))
         return -1;
     return as_span_str(s, out, 16);
 }
 
-int as_usb_bundle_id_hex(as_span s, char out[AS_BUNDLE_ID_HEX])
+int as_usb_parse_bundle_id(as_span s, char out[AS_BUNDLE_ID_HEX])
 {
     uint8_t id[AS_BUNDLE_ID_LEN];
     if (as_span_hex(s, id, sizeof id) != 0)
@@ -92,9 +92,10 @@ int as_part_header_parse(as_part_header *h, const uint8_t *data, size_t len, as_
     if (as_cursor_expect(&c, AS_PART_MAGIC, strlen(AS_PART_MAGIC)) != 0)
         return BAD("magic");
     if (as_cursor_kv(&c, "bundle", &v, PART_LINE_MAX) != 0 ||
-        as_usb_bundle_id_hex(v, h->bundle_id) != 0)
+        as_usb_parse_bundle_id(v, h->bundle_id) != 0)
         return BAD("bundle");
-    if (as_cursor_kv(&c, "object", &v, PART_LINE_MAX) != 0 || as_usb_object_name(v, h->object) != 0)
+    if (as_cursor_kv(&c, "object", &v, PART_LINE_MAX) != 0 ||
+        as_usb_parse_object(v, h->object) != 0)
         return BAD("object");
     if (as_cursor_kv(&c, "part", &v, PART_LINE_MAX) != 0)
         return BAD("part");
