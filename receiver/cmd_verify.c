@@ -20,7 +20,7 @@
 #include "common/station/receipt.h"
 #include "common/station/trust_ops.h"
 #include "common/station/vault.h"
-#include "common/transport/usb.h"
+#include "common/transport/usb_in.h"
 #include "common/ui/cli.h"
 #include "common/ui/progress.h"
 

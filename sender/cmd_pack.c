@@ -8,12 +8,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bundle_readme.h"
 #include "commands.h"
 #include "common/bundle/bundle.h"
 #include "common/core/file.h"
 #include "common/core/text.h"
 #include "common/crypto/fingerprint.h"
-#include "common/transport/usb.h"
+#include "common/transport/usb_out.h"
 #include "common/ui/cli.h"
 #include "common/ui/progress.h"
 #include "common/ui/recipient.h"
@@ -245,8 +246,18 @@ int cmd_pack(int argc, char **argv)
     as_mini_seckey_public(sk, &pk);
     as_mini_keyid(pk.keynum, id);
     as_fingerprint_minisign(&pk, fp);
-    if (as_seal(&so, sr, &err) != 0 ||
-        as_usb_out_finish(&u, sr, (unsigned)redundancy, id, fp, tty, &err) != 0)
+    as_buf readme;
+    as_buf_init(&readme, BUNDLE_README_MAX);
+    int rc = as_seal(&so, sr, &err) != 0 ||
+             bundle_readme(&readme, sr, split != 0, (unsigned)redundancy, id, fp, &err) != 0;
+    as_usb_out_opts uo = {.redundancy = (unsigned)redundancy,
+                          .readme = (const char *)readme.data,
+                          .readme_len = readme.len,
+                          .progress = tty};
+    if (rc == 0)
+        rc = as_usb_out_finish(&u, sr, &uo, &err);
+    as_buf_free(&readme);
+    if (rc != 0)
         goto fail;
 
     char evsize[32], sealed[32];

@@ -11,9 +11,9 @@
 #include "common/core/file.h"
 #include "common/core/text.h"
 #include "common/crypto/minisign.h"
-#include "common/transport/frame.h"
+#include "common/transport/frame_encode.h"
 #include "common/transport/frame_render.h"
-#include "common/transport/usb.h"
+#include "common/transport/usb_in.h"
 #include "common/ui/cli.h"
 #include "common/ui/progress.h"
 

@@ -9,7 +9,7 @@
 #include "common/core/file.h"
 #include "common/core/text.h"
 #include "common/station/receipt.h"
-#include "common/transport/usb.h"
+#include "common/transport/usb_in.h"
 #include "common/ui/cli.h"
 
 static const char help[] =

@@ -17,7 +17,7 @@
 #include "../core/file.h"
 #include "../core/text.h"
 #include "../crypto/sha256.h"
-#include "../transport/qr.h"
+#include "../image/qr.h"
 #include "custody.h"
 #include "receipt_sign.h"
 #include "station_lock.h"

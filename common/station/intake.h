@@ -23,7 +23,7 @@
 #include "../bundle/bundle.h"
 #include "../crypto/fingerprint.h"
 #include "../transport/scan.h"
-#include "../transport/usb.h"
+#include "../transport/usb_in.h"
 #include "station.h"
 #include "trust.h"
 

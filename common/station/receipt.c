@@ -8,7 +8,7 @@
 
 #include "../core/file.h"
 #include "../core/text.h"
-#include "../transport/qr.h"
+#include "../image/qr.h"
 
 #define HEADER AS_RECEIPT_HEADER
 #define RECEIPT_LINE_MAX 512 /* bytes of a receipt line */

@@ -15,7 +15,7 @@
 #include "../core/text.h"
 #include "../crypto/age.h"
 #include "../crypto/fingerprint.h"
-#include "../transport/qr.h"
+#include "../image/qr.h"
 #include "custody.h"
 #include "station_lock.h"
 #include "trust.h"

@@ -201,146 +201,187 @@ static int write_str(as_writer *w, const char *s, as_error *err)
 
 /* ---------------------------------------------------------------- driver */
 
+/* Everything one rendering holds open. */
+typedef struct render {
+    const as_frame_encoder *e;
+    const char *dir;
+    as_frame_render_opts o; /* the caller's, with the PDF grid filled in */
+    uint32_t n;             /* frames */
+    uint8_t *frame;         /* the frame being rendered, flen bytes */
+    size_t flen;
+    as_buf png; /* its PNG */
+    char *b64;  /* its PNG in base64, for the player */
+    size_t b64cap;
+    pdf_doc pdf;
+    as_outfile player;
+} render;
+
+/* Opens frames.pdf in the folder, with the grid that keeps every module at least
+ * AS_PDF_MODULE_PT wide unless the caller chose one. */
+static int pdf_open(render *r, as_error *err)
+{
+    char *path = as_path_join(r->dir, AS_FRAME_PDF, err);
+    int rc = path != NULL ? as_outfile_open(&r->pdf.out, path, 0644, err) : -1;
+    free(path);
+    if (rc != 0)
+        return -1;
+    r->pdf.surface = cairo_pdf_surface_create_for_stream(pdf_write, &r->pdf.out, PAGE_W, PAGE_H);
+    r->pdf.cr = cairo_create(r->pdf.surface);
+    if (r->o.cols <= 0 || r->o.rows <= 0) {
+        double side = (4.0 * r->o.version + 17 + 2 * QUIET_ZONE) * AS_PDF_MODULE_PT;
+        r->o.cols = (int)((PAGE_W - 2 * MARGIN) / side);
+        r->o.rows = (int)((PAGE_H - 2 * MARGIN - HEADER_H) / (side + LABEL_H));
+        if (r->o.cols < 1)
+            r->o.cols = 1;
+        if (r->o.rows < 1)
+            r->o.rows = 1;
+    }
+    r->pdf.per_page = (unsigned)(r->o.cols * r->o.rows);
+    r->pdf.pages = (r->n + r->pdf.per_page - 1) / r->pdf.per_page;
+    cairo_pdf_surface_set_metadata(r->pdf.surface, CAIRO_PDF_METADATA_TITLE, "airseal QR frames");
+    return 0;
+}
+
+/* Finishes frames.pdf and commits it. */
+static int pdf_close(render *r, as_error *err)
+{
+    cairo_show_page(r->pdf.cr);
+    cairo_destroy(r->pdf.cr);
+    r->pdf.cr = NULL;
+    cairo_surface_finish(r->pdf.surface);
+    cairo_status_t cs = cairo_surface_status(r->pdf.surface);
+    cairo_surface_destroy(r->pdf.surface);
+    r->pdf.surface = NULL;
+    if (cs != CAIRO_STATUS_SUCCESS)
+        return as_fail(err, AS_ERR_IO, "cannot write %s: %s", AS_FRAME_PDF,
+                       cairo_status_to_string(cs));
+    return as_outfile_commit(&r->pdf.out, false, err);
+}
+
+/* Opens player.html and writes its head, up to the array of frames. */
+static int player_open(render *r, as_error *err)
+{
+    char *path = as_path_join(r->dir, AS_FRAME_PLAYER, err);
+    int rc = path != NULL ? as_outfile_open(&r->player, path, 0644, err) : -1;
+    free(path);
+    if (rc != 0)
+        return -1;
+    as_writer *pw = &r->player.w.base;
+    return write_str(pw, player_head, err) != 0 || write_str(pw, "<p>case ", err) != 0 ||
+                   write_escaped(pw, r->o.case_id, err) != 0 ||
+                   write_str(pw, " &middot; bundle ", err) != 0 ||
+                   write_str(pw, r->o.bundle_hex, err) != 0 ||
+                   write_str(pw, " &middot; hold the station's camera steady on the code</p>\n",
+                             err) != 0 ||
+                   write_str(pw, "<img id=\"code\" alt=\"QR frame\">\n<script>\nvar F = [\n",
+                             err) != 0
+               ? -1
+               : 0;
+}
+
+/* Writes r->png as frame-NNNNN.png and as the player's next entry. */
+static int write_png_and_entry(render *r, uint32_t i, as_error *err)
+{
+    char name[32];
+    snprintf(name, sizeof name, AS_FRAME_PNG_FMT, i + 1);
+    char *path = as_path_join(r->dir, name, err);
+    int rc = path != NULL ? as_file_write_atomic(path, r->png.data, r->png.len, 0644, err) : -1;
+    free(path);
+    if (rc != 0)
+        return -1;
+    size_t need = as_b64_encoded_len(r->png.len, AS_B64_PADDED) + 1;
+    if (need > r->b64cap) {
+        char *nb = realloc(r->b64, need);
+        if (nb == NULL)
+            return as_fail(err, AS_ERR_NOMEM, "out of memory");
+        r->b64 = nb;
+        r->b64cap = need;
+    }
+    as_b64_encode(r->b64, r->png.data, r->png.len, AS_B64_PADDED);
+    as_writer *pw = &r->player.w.base;
+    return write_str(pw, "'data:image/png;base64,", err) != 0 || write_str(pw, r->b64, err) != 0 ||
+                   write_str(pw, "',\n", err) != 0
+               ? -1
+               : 0;
+}
+
+/* Frame i as a QR code: its PNG file, its player entry and its place in the PDF. */
+static int render_frame(render *r, uint32_t i, as_error *err)
+{
+    as_qr q;
+    as_frame_encoder_frame(r->e, i, r->frame);
+    if (as_qr_encode(&q, r->frame, r->flen, r->o.version, r->o.ecc, err) != 0)
+        return -1;
+    int rc = 0;
+    if (q.version != r->o.version)
+        rc = as_fail(err, AS_ERR_INTERNAL, "frame %u did not fit QR version %d", i + 1,
+                     r->o.version);
+    as_buf_writer bw;
+    r->png.len = 0;
+    as_buf_writer_init(&bw, &r->png);
+    if (rc == 0 && (as_qr_write_png(&q, r->o.scale, QUIET_ZONE, &bw.base, err) != 0 ||
+                    write_png_and_entry(r, i, err) != 0))
+        rc = -1;
+    if (rc == 0) {
+        unsigned slot = i % r->pdf.per_page;
+        if (slot == 0) {
+            if (i > 0)
+                cairo_show_page(r->pdf.cr);
+            pdf_page_header(&r->pdf, &r->o, i / r->pdf.per_page + 1, r->n);
+        }
+        pdf_code(&r->pdf, &r->o, &q, slot, i + 1, r->n);
+    }
+    as_qr_free(&q);
+    return rc;
+}
+
+/* Frees what a rendering holds; files not committed are removed. */
+static void render_free(render *r)
+{
+    if (r->pdf.cr != NULL)
+        cairo_destroy(r->pdf.cr);
+    if (r->pdf.surface != NULL) {
+        cairo_surface_finish(r->pdf.surface);
+        cairo_surface_destroy(r->pdf.surface);
+    }
+    as_outfile_abort(&r->pdf.out);
+    as_outfile_abort(&r->player);
+    as_buf_free(&r->png);
+    free(r->b64);
+    free(r->frame);
+}
+
 int as_frames_render(const as_frame_encoder *e, const char *dir, as_frame_render_opts *opts,
                      as_error *err)
 {
-    as_frame_render_opts lo = *opts;
-    const as_frame_render_opts *o = &lo;
-    uint32_t n = e->l.k_total + e->l.m_total;
-    size_t flen = AS_FRAME_HEADER + e->l.block;
-    uint8_t *frame = malloc(flen);
-    char *b64 = NULL;
-    size_t b64cap = 0;
-    as_buf png;
-    as_buf_init(&png, 1u << 20);
-    pdf_doc pdf = {.out = {.fd = -1}};
-    as_outfile player = {.fd = -1};
-    char *path = NULL;
-    int rc = -1;
+    render r = {.e = e,
+                .dir = dir,
+                .o = *opts,
+                .n = e->l.k_total + e->l.m_total,
+                .flen = AS_FRAME_HEADER + e->l.block,
+                .pdf = {.out = {.fd = -1}},
+                .player = {.fd = -1}};
+    as_buf_init(&r.png, 1u << 20);
     as_progress pg;
-    as_progress_start_unit(&pg, o->progress, "Frames", "frames", n);
-    if (frame == NULL) {
-        as_fail(err, AS_ERR_NOMEM, "out of memory");
-        goto out;
+    as_progress_start_unit(&pg, opts->progress, "Frames", "frames", r.n);
+    r.frame = malloc(r.flen);
+    int rc = r.frame != NULL ? 0 : as_fail(err, AS_ERR_NOMEM, "out of memory");
+    if (rc == 0)
+        rc = pdf_open(&r, err);
+    opts->pages = r.pdf.pages;
+    if (rc == 0)
+        rc = player_open(&r, err);
+    for (uint32_t i = 0; rc == 0 && i < r.n; i++) {
+        rc = render_frame(&r, i, err);
+        if (rc == 0)
+            as_progress_set(&pg, i + 1);
     }
-
-    path = as_path_join(dir, AS_FRAME_PDF, err);
-    if (path == NULL || as_outfile_open(&pdf.out, path, 0644, err) != 0)
-        goto out;
-    free(path);
-    pdf.surface = cairo_pdf_surface_create_for_stream(pdf_write, &pdf.out, PAGE_W, PAGE_H);
-    pdf.cr = cairo_create(pdf.surface);
-    if (lo.cols <= 0 || lo.rows <= 0) {
-        /* the grid that keeps every module at least AS_PDF_MODULE_PT wide */
-        double side = (4.0 * o->version + 17 + 2 * QUIET_ZONE) * AS_PDF_MODULE_PT;
-        lo.cols = (int)((PAGE_W - 2 * MARGIN) / side);
-        lo.rows = (int)((PAGE_H - 2 * MARGIN - HEADER_H) / (side + LABEL_H));
-        if (lo.cols < 1)
-            lo.cols = 1;
-        if (lo.rows < 1)
-            lo.rows = 1;
-    }
-    pdf.per_page = (unsigned)(o->cols * o->rows);
-    pdf.pages = (n + pdf.per_page - 1) / pdf.per_page;
-    opts->pages = pdf.pages;
-    cairo_pdf_surface_set_metadata(pdf.surface, CAIRO_PDF_METADATA_TITLE, "airseal QR frames");
-
-    path = as_path_join(dir, AS_FRAME_PLAYER, err);
-    if (path == NULL || as_outfile_open(&player, path, 0644, err) != 0)
-        goto out;
-    free(path);
-    path = NULL;
-    as_writer *pw = &player.w.base;
-    if (write_str(pw, player_head, err) != 0 || write_str(pw, "<p>case ", err) != 0 ||
-        write_escaped(pw, o->case_id, err) != 0 || write_str(pw, " &middot; bundle ", err) != 0 ||
-        write_str(pw, o->bundle_hex, err) != 0 ||
-        write_str(pw, " &middot; hold the station's camera steady on the code</p>\n", err) != 0 ||
-        write_str(pw, "<img id=\"code\" alt=\"QR frame\">\n<script>\nvar F = [\n", err) != 0)
-        goto out;
-
-    for (uint32_t i = 0; i < n; i++) {
-        as_qr q;
-        as_frame_encoder_frame(e, i, frame);
-        if (as_qr_encode(&q, frame, flen, o->version, o->ecc, err) != 0)
-            goto out;
-        if (q.version != o->version) {
-            as_qr_free(&q);
-            as_fail(err, AS_ERR_INTERNAL, "frame %u did not fit QR version %d", i + 1, o->version);
-            goto out;
-        }
-        /* PNG file */
-        as_buf_writer bw;
-        png.len = 0;
-        as_buf_writer_init(&bw, &png);
-        char name[32];
-        snprintf(name, sizeof name, AS_FRAME_PNG_FMT, i + 1);
-        path = as_path_join(dir, name, err);
-        if (path == NULL || as_qr_write_png(&q, o->scale, QUIET_ZONE, &bw.base, err) != 0 ||
-            as_file_write_atomic(path, png.data, png.len, 0644, err) != 0) {
-            as_qr_free(&q);
-            goto out;
-        }
-        free(path);
-        path = NULL;
-        /* player entry */
-        size_t need = as_b64_encoded_len(png.len, AS_B64_PADDED) + 1;
-        if (need > b64cap) {
-            char *nb = realloc(b64, need);
-            if (nb == NULL) {
-                as_qr_free(&q);
-                as_fail(err, AS_ERR_NOMEM, "out of memory");
-                goto out;
-            }
-            b64 = nb;
-            b64cap = need;
-        }
-        as_b64_encode(b64, png.data, png.len, AS_B64_PADDED);
-        if (write_str(pw, "'data:image/png;base64,", err) != 0 || write_str(pw, b64, err) != 0 ||
-            write_str(pw, "',\n", err) != 0) {
-            as_qr_free(&q);
-            goto out;
-        }
-        /* PDF */
-        unsigned slot = i % pdf.per_page;
-        if (slot == 0) {
-            if (i > 0)
-                cairo_show_page(pdf.cr);
-            pdf_page_header(&pdf, o, i / pdf.per_page + 1, n);
-        }
-        pdf_code(&pdf, o, &q, slot, i + 1, n);
-        as_qr_free(&q);
-        as_progress_set(&pg, i + 1);
-    }
-    cairo_show_page(pdf.cr);
-    cairo_destroy(pdf.cr);
-    pdf.cr = NULL;
-    cairo_surface_finish(pdf.surface);
-    cairo_status_t cs = cairo_surface_status(pdf.surface);
-    cairo_surface_destroy(pdf.surface);
-    pdf.surface = NULL;
-    if (cs != CAIRO_STATUS_SUCCESS) {
-        as_fail(err, AS_ERR_IO, "cannot write %s: %s", AS_FRAME_PDF, cairo_status_to_string(cs));
-        goto out;
-    }
-    if (as_outfile_commit(&pdf.out, false, err) != 0 || write_str(pw, player_tail, err) != 0 ||
-        as_outfile_commit(&player, false, err) != 0)
-        goto out;
+    if (rc == 0)
+        rc = pdf_close(&r, err) != 0 || write_str(&r.player.w.base, player_tail, err) != 0 ||
+                     as_outfile_commit(&r.player, false, err) != 0
+                 ? -1
+                 : 0;
     as_progress_finish(&pg);
-    rc = 0;
-out:
-    if (pdf.cr != NULL)
-        cairo_destroy(pdf.cr);
-    if (pdf.surface != NULL) {
-        cairo_surface_finish(pdf.surface);
-        cairo_surface_destroy(pdf.surface);
-    }
-    as_outfile_abort(&pdf.out);
-    as_outfile_abort(&player);
-    as_buf_free(&png);
-    free(b64);
-    free(frame);
-    free(path);
-    if (rc != 0)
-        as_progress_finish(&pg);
+    render_free(&r);
     return rc;
 }

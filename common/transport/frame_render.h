@@ -10,8 +10,8 @@
 
 #include "../core/error.h"
 #include "../core/progress.h"
-#include "frame.h"
-#include "qr.h"
+#include "frame_encode.h"
+#include "../image/qr.h"
 
 typedef struct as_frame_render_opts {
     int version;    /* QR version of every frame */
@@ -19,9 +19,9 @@ typedef struct as_frame_render_opts {
     int scale;      /* PNG pixels per module */
     int cols, rows; /* PDF codes per page; 0: as many as fit at AS_PDF_MODULE_PT */
     const char *case_id;
-    const char *bundle_hex; /* the full 32-hex-digit bundle id, for labels */
+    const char *bundle_hex;           /* the full 32-hex-digit bundle id, for labels */
     const as_progress_sink *progress; /* where to report progress; NULL: silent */
-    unsigned pages; /* out: PDF pages written */
+    unsigned pages;                   /* out: PDF pages written */
 } as_frame_render_opts;
 
 /* Smallest printed module: 2.4 pt (0.85 mm) is 5 pixels in a 150 dpi scan, where zbar is

@@ -16,7 +16,7 @@
 #include "../core/file.h"
 #include "../core/clock.h"
 #include "../core/progress.h"
-#include "qr.h"
+#include "../image/qr.h"
 
 /* ---------------------------------------------------------------- listing */
 
@@ -206,11 +206,14 @@ static void *scan_worker(void *arg)
         }
         pthread_mutex_lock(&job->lock);
         job->stats->images++;
-        if (!loaded && job->stats->unreadable++ == 0)
-            snprintf(job->stats->first_unreadable, sizeof job->stats->first_unreadable, "%s",
-                     le.msg);
-        else if (sc.symbols == 0)
+        /* an unreadable image is not also one without a code */
+        if (!loaded) {
+            if (job->stats->unreadable++ == 0)
+                snprintf(job->stats->first_unreadable, sizeof job->stats->first_unreadable, "%s",
+                         le.msg);
+        } else if (sc.symbols == 0) {
             job->stats->no_code++;
+        }
         job->done++;
         as_progress_set(&job->pg, job->done);
         pthread_mutex_unlock(&job->lock);

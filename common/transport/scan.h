@@ -14,7 +14,7 @@
 
 #include "../core/error.h"
 #include "../core/progress.h"
-#include "frame.h"
+#include "frame_collect.h"
 
 /* Images gathered from a folder or given one by one. */
 #define AS_SCAN_MAX_IMAGES 200000

@@ -16,6 +16,10 @@
  * The receiver takes any mix of directories and files, identifies what each file is by its
  * first bytes, rebuilds bundle.age from whatever copies and parts it has, checks every block
  * against the index and repairs damaged or missing blocks from parity.
+ *
+ * This header holds what both sides share: the file names and the two text formats, part
+ * headers (usb_part.c) and the index (usb_index.c). The sender's writer is usb_out.h, the
+ * receiver's gathering and assembly usb_in.h.
  */
 #ifndef AIRSEAL_TRANSPORT_USB_H
 #define AIRSEAL_TRANSPORT_USB_H
@@ -25,9 +29,7 @@
 #include <stdint.h>
 
 #include "../bundle/bundle.h"
-#include "../core/file.h"
-#include "../core/progress.h"
-#include "../crypto/sha256.h"
+#include "../core/bytes.h"
 #include "erasure.h"
 
 #define AS_USB_AGE "bundle.age"
@@ -35,7 +37,12 @@
 #define AS_USB_PARITY "bundle.parity"
 #define AS_USB_INDEX "bundle.index"
 #define AS_USB_README "README.txt"
+/* The first bytes of a part file and of an index: how a file is recognised, whatever its name. */
+#define AS_PART_MAGIC "airseal-part v1\n"
+#define AS_USB_INDEX_MAGIC "airseal-index v1"
 #define AS_PART_HEADER 512
+#define AS_USB_INDEX_MAX (64u << 20)
+#define AS_USB_SIG_MAX 16384
 #define AS_USB_DEFAULT_REDUNDANCY 5
 /* Parts must hold at least this much so a block spans at most two parts. */
 #define AS_USB_MIN_SPLIT (2u << 20)
@@ -54,11 +61,18 @@ typedef struct as_part_header {
     uint8_t sha256[32];
 } as_part_header;
 
-/* Formats exactly AS_PART_HEADER bytes into out. */
+/* Formats exactly AS_PART_HEADER bytes into out: the text, then spaces, then a newline. */
 void as_part_header_format(uint8_t out[AS_PART_HEADER], const as_part_header *h);
 
-/* Parses and checks a 512-byte header. */
+/* Parses and checks a 512-byte header (len may be larger: only the header is read). Fails with
+ * AS_ERR_FORMAT "malformed part header: WHAT". */
 int as_part_header_parse(as_part_header *h, const uint8_t *data, size_t len, as_error *err);
+
+/* A bundle object's name, "bundle.age" or "bundle.parity", copied into out; -1 for any other. */
+int as_usb_parse_object(as_span s, char out[16]);
+
+/* A bundle id, 32 hex digits of either case, into its lower-case form. */
+int as_usb_parse_bundle_id(as_span s, char out[AS_BUNDLE_ID_HEX]);
 
 /* ---- index ---- */
 
@@ -81,80 +95,14 @@ typedef struct as_usb_index {
     uint8_t (*parity_hash)[AS_BLOCK_HASH]; /* M */
 } as_usb_index;
 
-/* Parses and checks an index (its closing digest, layout, counts). */
+/* Parses and checks an index (its closing digest first, then layout, counts). Fails with
+ * AS_ERR_FORMAT "damaged bundle.index: ..." (ix left empty). */
 int as_usb_index_parse(as_usb_index *ix, const uint8_t *data, size_t len, as_error *err);
+
+/* Appends the index's text to out, closed by the SHA-256 of what precedes it. */
 int as_usb_index_format(const as_usb_index *ix, as_buf *out, as_error *err);
+
+/* Frees what a parsed index holds and empties it. */
 void as_usb_index_free(as_usb_index *ix);
-
-/* ---- sender ---- */
-
-typedef struct as_usb_object_out as_usb_object_out;
-
-typedef struct as_usb_out {
-    as_writer base; /* the sealed bytes */
-    char *dir;
-    uint64_t split;          /* 0: one plain bundle.age */
-    uint32_t block;          /* block size, chosen before sealing */
-    as_usb_object_out *age;  /* bundle.age or its parts */
-    as_sha256_ctx block_sha; /* digest of the block being written */
-    uint32_t in_block;
-    uint8_t (*data_hash)[AS_BLOCK_HASH];
-    size_t nhash, caphash;
-} as_usb_out;
-
-/*
- * Starts writing a bundle into the existing, empty directory dir. split is the largest file
- * size allowed (0 for no limit); expected is the evidence size, used to choose the block size.
- */
-int as_usb_out_open(as_usb_out *u, const char *dir, uint64_t split, uint64_t expected,
-                    as_error *err);
-
-/*
- * After as_seal() wrote through u->base: writes parity (redundancy percent), the signature,
- * the index and README.txt, and moves every file into place. signer_fp is the NGO key's
- * fingerprint, shown in README.txt.
- */
-int as_usb_out_finish(as_usb_out *u, const as_seal_result *sr, unsigned redundancy,
-                      const char *signer_id, const char *signer_fp, const as_progress_sink *progress, as_error *err);
-
-/* Removes every temporary file; safe after finish and on failure. */
-void as_usb_out_abort(as_usb_out *u);
-
-/* ---- receiver ---- */
-
-typedef struct as_usb_in as_usb_in;
-
-typedef struct as_usb_report {
-    size_t files_seen;       /* files looked at */
-    size_t ignored;          /* files that are not part of a bundle */
-    size_t bad_indexes;      /* damaged index copies */
-    size_t parts;            /* part files recognised */
-    uint32_t blocks_damaged; /* data blocks missing or failing their digest */
-    uint32_t blocks_repaired;
-    bool had_index;
-} as_usb_report;
-
-/*
- * Identifies the files in sources (directories are scanned one level deep; links are not
- * followed) and checks that they belong to one bundle. Returns a gatherer, or NULL with err
- * set (AS_ERR_REJECTED for mixed bundles, AS_ERR_INCOMPLETE when nothing usable is found).
- */
-as_usb_in *as_usb_gather(char *const *sources, size_t n, as_usb_report *rep, as_error *err);
-
-/* The bundle id, if known from an index, a part or a signature (else ""). */
-const char *as_usb_bundle_id(const as_usb_in *in);
-
-/* The candidate signature files found (distinct), to try against the trust store. */
-size_t as_usb_signatures(const as_usb_in *in, const uint8_t *const **sigs, const size_t **lens);
-
-/*
- * Writes the sealed file into the open output o (repairing from parity when needed; counts in
- * rep) and returns its SHA-256 and BLAKE2b-512 prehash. Fails with AS_ERR_INCOMPLETE when
- * damage exceeds the parity, saying how much is missing.
- */
-int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sha256[32],
-                    uint8_t prehash[64], uint64_t *size, const as_progress_sink *progress, as_error *err);
-
-void as_usb_in_free(as_usb_in *in);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "../core/bytes.h"
 #include "../core/file.h"
-#include "../transport/qr.h"
+#include "../image/qr.h"
 
 /* Room for the longest recipient (age1pq1..., 1959 characters) and a line end. */
 #define SYMBOL_MAX (AS_AGE_PQ_RECIPIENT_STR_MAX + 8)

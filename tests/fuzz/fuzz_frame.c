@@ -9,7 +9,7 @@
  */
 #include "tests/fuzz/fuzz.h"
 
-#include "common/transport/frame.h"
+#include "common/transport/frame_collect.h"
 
 /* Accepts an object only when its first bytes make a multiple of 7: most attempts fail. */
 static int picky(void *ctx, const uint8_t *object, as_error *err)

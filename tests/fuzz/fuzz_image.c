@@ -8,8 +8,8 @@
  */
 #include "tests/fuzz/fuzz.h"
 
-#include "common/transport/frame.h"
-#include "common/transport/qr.h"
+#include "common/transport/frame_collect.h"
+#include "common/image/qr.h"
 
 static int on_symbol(void *ctx, const uint8_t *data, size_t len)
 {

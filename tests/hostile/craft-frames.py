@@ -4,7 +4,8 @@
     craft-frames.py CASE GENUINE.png OUT.png
 
 reads the genuine frame's payload with stock zbarimg (binary mode), changes it as CASE says,
-recomputes the CRC where the attack needs a valid one, and writes OUT.png. Cases:
+recomputes the CRC where the attack needs a valid one, and writes OUT.png. The frame header's
+layout is not copied here: it is the library's table, printed by `astool frame-layout`. Cases:
 
   huge-count     the header claims 2^32-1 data blocks (valid CRC)
   conflict       the same block index with a different payload (valid CRC)
@@ -32,24 +33,53 @@ import subprocess
 import sys
 import zlib
 
-HEADER = 41
+
+
+def frame_layout():
+    """The header fields {name: (offset, width)} and the header length, from the library."""
+    out = subprocess.run(["astool", "frame-layout"], check=True, capture_output=True,
+                         text=True).stdout
+    fields = {}
+    for line in out.splitlines():
+        name, *nums = line.split()
+        fields[name] = tuple(int(n) for n in nums)
+    return fields, fields.pop("header")[0]
+
+
+FIELDS, HEADER = frame_layout()
+
+
+def get(f, name):
+    off, width = FIELDS[name]
+    return int.from_bytes(bytes(f[off:off + width]), "big")
+
+
+def put(f, name, value):
+    off, width = FIELDS[name]
+    f[off:off + width] = value.to_bytes(width, "big")
+
+
+def span(name):
+    off, width = FIELDS[name]
+    return slice(off, off + width)
 
 
 def read_frame(png):
     out = subprocess.run(["zbarimg", "-q", "--raw", "-Sbinary", png], check=True,
                          capture_output=True).stdout
-    # The frame's length is in its header (41 + B, B at offset 22). zbarimg 0.23 adds no
-    # newline in binary mode; stripping one, as this once did, cut every block that ended in
-    # 0x0a (1 frame in 256) and made the crafted frame "corrupt" instead of "conflicting".
-    size = HEADER + struct.unpack(">H", out[22:24])[0]
+    # The frame's length is in its header (HEADER + B). zbarimg 0.23 adds no newline in binary
+    # mode; stripping one, as this once did, cut every block that ended in 0x0a (1 frame in
+    # 256) and made the crafted frame "corrupt" instead of "conflicting".
+    size = HEADER + get(out, "block-size")
     assert len(out) in (size, size + 1), "zbarimg returned %d bytes for a %d-byte frame" % (len(out), size)
     return out[:size]
 
 
 def with_crc(b):
+    """The CRC covers the header up to the CRC field, then the block."""
     b = bytearray(b)
-    crc = zlib.crc32(bytes(b[:37]) + bytes(b[HEADER:])) & 0xffffffff
-    b[37:41] = struct.pack(">I", crc)
+    crc = zlib.crc32(bytes(b[:FIELDS["crc32"][0]]) + bytes(b[HEADER:])) & 0xffffffff
+    put(b, "crc32", crc)
     return bytes(b)
 
 
@@ -71,11 +101,10 @@ def huge_layout(f, pct):
     klo, nhi = k // stripes, k % stripes
     m = nhi * m_for(klo + 1, pct) + (stripes - nhi) * m_for(klo, pct)
     g = bytearray(f[:HEADER]) + bytes(block)
-    g[12:20] = struct.pack(">Q", size)
-    g[20:22] = struct.pack(">H", sig)
-    g[22:24] = struct.pack(">H", block)
-    g[24] = pct
-    g[25:37] = struct.pack(">III", k, m, k + m - 1)
+    for name, value in (("sealed-size", size), ("signature-size", sig), ("block-size", block),
+                        ("redundancy", pct), ("data-blocks", k), ("parity-blocks", m),
+                        ("index", k + m - 1)):
+        put(g, name, value)
     return with_crc(g)
 
 
@@ -151,9 +180,9 @@ def main():
     if image_case(case, genuine, out):
         return
     f = bytearray(read_frame(genuine))
-    assert f[:3] == b"ASQ", "not an airseal frame"
+    assert f[span("magic")] == b"ASQ", "not an airseal frame"
     if case == "huge-count":
-        f[25:29] = struct.pack(">I", 0xffffffff)
+        put(f, "data-blocks", 0xffffffff)
         f = with_crc(f)
     elif case == "conflict":
         f[HEADER] ^= 0x01
@@ -164,15 +193,15 @@ def main():
     elif case == "bad-crc":
         f[HEADER + 5] ^= 0x80
     elif case == "other-bundle":
-        f[4:12] = os.urandom(8)
+        f[span("bundle")] = os.urandom(FIELDS["bundle"][1])
         f = with_crc(f)
     elif case == "bad-magic":
-        f[0:3] = b"XYZ"
+        f[span("magic")] = b"XYZ"
         f = with_crc(f)
     elif case in ("huge-layout", "max-stripes"):
         f = huge_layout(f, 30 if case == "huge-layout" else 100)
     elif case == "relabel":
-        f[4:12] = read_frame(sys.argv[4])[4:12]
+        f[span("bundle")] = read_frame(sys.argv[4])[span("bundle")]
         f = with_crc(f)
     else:
         sys.exit("unknown case " + case)

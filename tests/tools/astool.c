@@ -6,6 +6,8 @@
  *   astool age-decrypt [-i IDENTITYFILE]... [-P PASSFILE]              stdin -> stdout
  *   astool sign -s KEY [-P PASSFILE] -m FILE -x SIGFILE [-t TRUSTED]
  *   astool verify -p PUBFILE -m FILE -x SIGFILE [-l]     (-l: accept legacy signatures)
+ *   astool frame-layout      the QR frame header's fields, "NAME OFFSET WIDTH" a line, then
+ *                            "header LENGTH": the hostile-frame tool reads the library's table
  *
  * Prints the library's one-line error and exits with its status (class printed first).
  */
@@ -18,7 +20,7 @@
 #include "common/core/secret.h"
 #include "common/crypto/age.h"
 #include "common/crypto/minisign.h"
-#include "common/transport/frame.h"
+#include "common/transport/frame_layout.h"
 #include "common/transport/scan.h"
 #include "common/core/clock.h"
 #include "common/ui/keyfile.h"
@@ -237,8 +239,7 @@ static int qr_decode(int argc, char **argv)
     as_scan_stats st = {0};
     as_error err = {0};
     double t0 = as_now();
-    int rc =
-        as_scan_images(argv + optind, (size_t)(argc - optind), threads, &set, &st, NULL, &err);
+    int rc = as_scan_images(argv + optind, (size_t)(argc - optind), threads, &set, &st, NULL, &err);
     double dt = as_now() - t0;
     if (rc == 0)
         printf("images %llu codes %llu frames %llu seconds %.3f rate %.1f\n",
@@ -246,6 +247,16 @@ static int qr_decode(int argc, char **argv)
                (unsigned long long)set.added, dt, dt > 0 ? (double)st.images / dt : 0.0);
     as_frame_set_free(&set);
     return rc ? fail(&err) : 0;
+}
+
+/* Prints the library's QR frame header table, so test tools need no copy of the offsets. */
+static int frame_layout(void)
+{
+    for (int f = 0; f < AS_FF_COUNT; f++)
+        printf("%s %u %u\n", as_frame_fields[f].name, as_frame_fields[f].offset,
+               as_frame_fields[f].width);
+    printf("header %u\n", (unsigned)AS_FRAME_HEADER);
+    return 0;
 }
 
 /* xorshift64*: reproducible randomness for the simulation */
@@ -338,6 +349,8 @@ int main(int argc, char **argv)
         return qr_decode(argc, argv);
     if (strcmp(cmd, "qr-sim") == 0)
         return qr_sim(argc, argv);
+    if (strcmp(cmd, "frame-layout") == 0)
+        return frame_layout();
     fprintf(stderr, "astool: unknown command %s\n", cmd);
     return 2;
 }

@@ -25,7 +25,7 @@
 #include "common/station/station.h"
 #include "common/station/trust.h"
 #include "common/transport/erasure.h"
-#include "common/transport/frame.h"
+#include "common/transport/frame_encode.h"
 #include "common/transport/usb.h"
 
 #define ENTRY "station/vault/ICC-GOLDEN%2F01/f912e50c97565780ac50e489d40f5c41/"

@@ -1,30 +1,11 @@
 /*
- * frame.h: QR frames, the optical transport (format: docs/FORMAT.md section 10).
- *
- * The object carried is the sealed file followed by its signature file. It is cut into K
- * data blocks of B bytes and protected with M parity blocks by the erasure code of
- * erasure.h (the same striped Reed-Solomon code as USB parity). Each frame is one byte-mode
- * QR code holding a 41-byte header and one block:
- *
- *   off len
- *     0   3  magic "ASQ"
- *     3   1  format version, 1
- *     4   8  bundle id, its first 8 bytes
- *    12   8  sealed size S (bytes of bundle.age), big-endian
- *    20   2  signature size G (bytes of bundle.age.minisig)
- *    22   2  block size B
- *    24   1  redundancy percent
- *    25   4  K, data blocks
- *    29   4  M, parity blocks
- *    33   4  block index i (0..K+M-1): data blocks first, then parity
- *    37   4  CRC-32 (IEEE) of bytes 0..36 and the block
- *    41   B  the block
- *
- * Frame number i + 1 of K + M is block i. A CRC detects damage, not forgery: what the frames
- * rebuild is trusted only once the NGO's signature verifies over it.
+ * frame_collect.h: the station's side of QR frames: decoded payloads collected into a set
+ * (kept apart by bundle and, for one index, by distinct block), rebuilt into the object once
+ * enough are held, and the frames still needed named for a rescan (format: docs/FORMAT.md
+ * sections 10.2 and 10.4).
  */
-#ifndef AIRSEAL_TRANSPORT_FRAME_H
-#define AIRSEAL_TRANSPORT_FRAME_H
+#ifndef AIRSEAL_TRANSPORT_FRAME_COLLECT_H
+#define AIRSEAL_TRANSPORT_FRAME_COLLECT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,67 +13,10 @@
 
 #include "../core/error.h"
 #include "erasure.h"
+#include "frame_layout.h"
 
-#define AS_FRAME_MAGIC "ASQ"
-#define AS_FRAME_VERSION 1
-#define AS_FRAME_HEADER 41
-#define AS_FRAME_ID_LEN 8
-#define AS_FRAME_MIN_BLOCK 16
-/* What frames may carry: 64 MiB is hours of animation or a ream of paper. */
-#define AS_FRAME_MAX_OBJECT (64u << 20)
-#define AS_FRAME_MAX_SIG 16384
+/* Bundles told apart in one set. */
 #define AS_FRAME_MAX_BUNDLES 8
-
-typedef struct as_frame_header {
-    uint8_t bundle[AS_FRAME_ID_LEN];
-    uint64_t sealed_size;
-    uint32_t sig_size;
-    uint32_t block;
-    uint32_t pct;
-    uint32_t k, m;
-    uint32_t index;
-} as_frame_header;
-
-/* CRC-32 as zlib and PNG compute it (polynomial 0xEDB88320, reflected). */
-uint32_t as_crc32(uint32_t crc, const uint8_t *p, size_t n);
-
-/* Writes header and block (h->block bytes) into out, which holds AS_FRAME_HEADER + block. */
-void as_frame_format(uint8_t *out, const as_frame_header *h, const uint8_t *block);
-
-/*
- * Parses one decoded QR payload: magic, version, CRC, and a layout that is the one the
- * erasure code derives from (S + G, B, redundancy), within the caps. On success *block points
- * into data. Errors are AS_ERR_FORMAT (not a frame, damaged) or AS_ERR_LIMIT (over a cap).
- */
-int as_frame_parse(as_frame_header *h, const uint8_t **block, const uint8_t *data, size_t len,
-                   as_error *err);
-
-/* The layout a (valid) header describes. */
-void as_frame_layout(const as_frame_header *h, as_ec_layout *l);
-
-/* ---- sender: cutting an object into frames ---- */
-
-typedef struct as_frame_encoder {
-    as_frame_header h; /* index is set per frame */
-    as_ec_layout l;
-    uint8_t *blocks; /* (K + M) * B: data blocks then parity blocks */
-} as_frame_encoder;
-
-/*
- * Lays sealed ‖ sig out in blocks of `block` bytes and computes the parity. bundle_id is the
- * 16-byte id of the bundle.
- */
-int as_frame_encoder_init(as_frame_encoder *e, const uint8_t bundle_id[16], const uint8_t *sealed,
-                          size_t sealed_len, const uint8_t *sig, size_t sig_len, uint32_t block,
-                          unsigned pct, as_error *err);
-/* Writes frame i (AS_FRAME_HEADER + B bytes) into out. */
-void as_frame_encoder_frame(const as_frame_encoder *e, uint32_t i, uint8_t *out);
-void as_frame_encoder_free(as_frame_encoder *e);
-
-/* ---- receiver: collecting frames ---- */
-
-/* The largest block a QR code can carry: 2953 bytes (version 40, level L) less the header. */
-#define AS_FRAME_MAX_BLOCK (2953 - AS_FRAME_HEADER)
 /* Distinct blocks kept for one frame index (the genuine one and what an outsider showed). */
 #define AS_FRAME_MAX_CANDIDATES 4
 /* Rebuilt objects offered to the signature check before giving up. */
@@ -198,5 +122,8 @@ int as_frame_bundle_rebuild(as_frame_bundle *b, uint32_t *repaired, as_error *er
  * unresolved. Returns how many frame numbers that is. Work proportional to what is held.
  */
 uint32_t as_frame_bundle_missing(const as_frame_bundle *b, char *out, size_t cap);
+
+/* Stripe and row (data rows first, then parity rows) of frame index i in layout l. */
+void as_frame_index_coords(const as_ec_layout *l, uint32_t i, uint32_t *stripe, uint32_t *row);
 
 #endif
