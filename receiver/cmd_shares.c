@@ -19,7 +19,7 @@
 #include "common/core/secret.h"
 #include "common/core/text.h"
 #include "common/crypto/shares.h"
-#include "common/transport/qr.h"
+#include "common/image/qr.h"
 #include "common/transport/scan.h"
 #include "common/ui/cli.h"
 
