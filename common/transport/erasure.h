@@ -101,6 +101,15 @@ typedef struct as_ec_io {
     void (*progress)(void *ctx, uint32_t stripes_done);
 } as_ec_io;
 
+/* Stripe drivers' scratch: n columns of AS_EC_COLUMN bytes in one allocation (free mem). */
+typedef struct as_ec_columns {
+    uint8_t *mem;
+    uint8_t *ptr[AS_EC_MAX_SHARDS];
+} as_ec_columns;
+
+/* Allocates n (at most AS_EC_MAX_SHARDS) columns. */
+int as_ec_columns_alloc(as_ec_columns *c, unsigned n, as_error *err);
+
 /* Computes and writes every parity block. */
 int as_ec_encode(const as_ec_layout *l, const as_ec_io *io, as_error *err);
 
