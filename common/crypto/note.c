@@ -149,19 +149,20 @@ static int parse_sig_line(as_note_sig *s, const char *line, size_t len, size_t l
                           as_error *err)
 {
     uint8_t raw[AS_NOTE_SIG_MAX];
-    if (len < SIG_PREFIX_LEN || memcmp(line, SIG_PREFIX, SIG_PREFIX_LEN) != 0)
+    as_cursor c;
+    as_span name;
+    as_cursor_init(&c, line, len);
+    if (as_cursor_expect(&c, SIG_PREFIX, SIG_PREFIX_LEN) != 0)
         return BAD_NOTE(AS_ERR_FORMAT,
                         "line %zu is not a signature (\"" EM_DASH " name signature\")", lineno);
-    line += SIG_PREFIX_LEN;
-    len -= SIG_PREFIX_LEN;
-    const char *sp = memchr(line, ' ', len);
-    size_t nlen = sp ? (size_t)(sp - line) : len;
-    if (sp == NULL || !as_note_name_valid(line, nlen))
+    /* The name is one token; everything after its single space is the signature. */
+    if (as_cursor_token(&c, &name) != 0 || as_cursor_left(&c) == 0 ||
+        !as_note_name_valid(name.p, name.n))
         return BAD_NOTE(AS_ERR_FORMAT, "line %zu: bad key name", lineno);
-    s->name = line;
-    s->name_len = nlen;
-    s->b64 = sp + 1;
-    s->b64_len = len - nlen - 1;
+    s->name = name.p;
+    s->name_len = name.n;
+    s->b64 = (const char *)c.data + c.off;
+    s->b64_len = as_cursor_left(&c);
     if (s->b64_len > as_b64_encoded_len(AS_NOTE_SIG_MAX, AS_B64_PADDED))
         return BAD_NOTE(AS_ERR_LIMIT, "line %zu: signature longer than %d bytes", lineno,
                         AS_NOTE_SIG_MAX);
