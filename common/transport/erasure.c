@@ -153,6 +153,14 @@ int as_rs_init(as_rs *rs, unsigned k, unsigned m, as_error *err)
     return 0;
 }
 
+int as_rs_reshape(as_rs *rs, unsigned k, unsigned m, as_error *err)
+{
+    if (rs->k == k && rs->m == m)
+        return 0;
+    as_rs_free(rs);
+    return as_rs_init(rs, k, m, err);
+}
+
 void as_rs_free(as_rs *rs)
 {
     free(rs->matrix);
@@ -268,11 +276,8 @@ int as_ec_repair(const as_ec_layout *l, const as_ec_io *io, const bool *data_ok,
             continue;
         for (uint32_t j = 0; j < m; j++)
             present[k + j] = parity_ok[as_ec_parity_index(l, s, j)];
-        if (rs.k != k || rs.m != m) {
-            as_rs_free(&rs);
-            if (as_rs_init(&rs, k, m, err) != 0)
-                goto out;
-        }
+        if (as_rs_reshape(&rs, k, m, err) != 0)
+            goto out;
         for (uint32_t off = 0; off < l->block; off += AS_EC_COLUMN) {
             uint32_t len = l->block - off < AS_EC_COLUMN ? l->block - off : AS_EC_COLUMN;
             for (uint32_t r = 0; r < k; r++)

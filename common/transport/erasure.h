@@ -74,6 +74,11 @@ typedef struct as_rs {
 int as_rs_init(as_rs *rs, unsigned k, unsigned m, as_error *err);
 void as_rs_free(as_rs *rs);
 
+/* Makes rs a code for k data and m parity shards, keeping it when it already is one (the
+ * stripe drivers walk stripes whose k and m change at most twice). rs must be initialised
+ * (or zeroed). */
+int as_rs_reshape(as_rs *rs, unsigned k, unsigned m, as_error *err);
+
 /* parity[0..m) = encode(data[0..k)), each len bytes. */
 void as_rs_encode(const as_rs *rs, size_t len, uint8_t **data, uint8_t **parity);
 

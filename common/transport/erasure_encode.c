@@ -15,11 +15,8 @@ int as_ec_encode(const as_ec_layout *l, const as_ec_io *io, as_error *err)
         uint32_t k = as_ec_stripe_k(l, s), m = as_ec_stripe_m(l, s);
         if (m == 0)
             continue;
-        if (rs.k != k || rs.m != m) {
-            as_rs_free(&rs);
-            if (as_rs_init(&rs, k, m, err) != 0)
-                goto out;
-        }
+        if (as_rs_reshape(&rs, k, m, err) != 0)
+            goto out;
         for (uint32_t off = 0; off < l->block; off += AS_EC_COLUMN) {
             uint32_t len = l->block - off < AS_EC_COLUMN ? l->block - off : AS_EC_COLUMN;
             for (uint32_t r = 0; r < k; r++)
