@@ -53,10 +53,13 @@ zbarimg -q --raw st/recipient.png > z.txt 2> /dev/null
 w=$(identify -format %w st/recipient.png)
 [ "$w" = 1160 ] && ok "recipient.png: version 30 (137 modules + quiet zone, 8 px each)" || not_ok "recipient.png is $w px wide"
 # photo NAME|ImageMagick operations: a phone photo of the screen (scaled, tilted, soft, JPEG,
-# sensor noise), of a printed page (grey paper, smaller, more blur and noise) and a far shot
+# sensor noise), of a printed page (grey paper, smaller, more blur and noise) and a far shot.
+# The noise is seeded: at 55% with unseeded noise about 3 photos in 100 defeated zbarimg too
+# (the picture, not the reader, was unreadable), which made this test flaky; at 60% none of
+# 100 fresh keys with 100 seeds failed.
 PHOTOS=(
-    "screen|-resize 70% -rotate 4 -blur 0x1 -attenuate 0.3 +noise Gaussian -quality 60"
-    "paper|-level 0%,100%,0.8 +level 12%,88% -resize 55% -rotate -3 -blur 0x1.3 -attenuate 0.5 +noise Gaussian -quality 50"
+    "screen|-seed 1 -resize 70% -rotate 4 -blur 0x1 -attenuate 0.3 +noise Gaussian -quality 60"
+    "paper|-seed 2 -level 0%,100%,0.8 +level 12%,88% -resize 60% -rotate -3 -blur 0x1.3 -attenuate 0.5 +noise Gaussian -quality 50"
     "far|-resize 42% -rotate 2 -blur 0x0.7 -quality 70"
 )
 for row in "${PHOTOS[@]}"; do
