@@ -16,12 +16,16 @@
 
 #include "../core/faults.h"
 #include "../core/file.h"
+#include "../core/pipe.h"
 #include "../core/text.h"
 #include "../crypto/age.h"
 #include "../crypto/sha256.h"
 #include "../core/progress.h"
 
 #define READ_CHUNK 65536
+/* The read-ahead: 4 buffers of 256 KiB (1 MiB), enough to keep both cores busy. */
+#define AHEAD_SLOTS 4
+#define AHEAD_SLOT (256u << 10)
 #define SIG_MAX 16384
 
 int as_manifest_verify(const uint8_t *text, size_t len, const uint8_t *sig, size_t siglen,
@@ -84,22 +88,25 @@ out:
 
 /* ---------------------------------------------------------------- archive source */
 
-/* libarchive's read callback state: the decrypted stream and the chunk it hands out. */
+/* libarchive's read callback state: the decrypted stream, read ahead on a thread of its own
+ * (decryption on one core, extraction and hashing on the other). */
 typedef struct source {
-    as_reader *plain;
-    uint8_t buf[READ_CHUNK];
+    as_async_reader *plain;
     as_error *err;
 } source;
 
+/* Hands libarchive the decrypted bytes in place, in the read-ahead's own buffer: valid until
+ * the next call, which is all libarchive asks of a read callback. */
 static la_ssize_t source_read(struct archive *a, void *ctx, const void **out)
 {
     source *s = ctx;
-    ssize_t n = as_read(s->plain, s->buf, sizeof s->buf, s->err);
+    const uint8_t *p = NULL;
+    ssize_t n = as_async_reader_chunk(s->plain, &p, s->err);
     if (n < 0) {
         archive_set_error(a, EIO, "%s", s->err->msg);
         return -1;
     }
-    *out = s->buf;
+    *out = p;
     return n;
 }
 
@@ -373,14 +380,16 @@ static void no_match(int fd, bool station_pq, as_error *err)
  * releases them; each stage reads what the stages before it set up:
  *
  *   open_sealed      bundle.age, dest    -> fd, root, dec (the age header authenticated)
- *   open_archive     dec                 -> a, reading the plaintext through src
+ *   open_archive     dec                 -> ahead (a thread decrypting dec), a reading it
  *   read_manifest    the first two entries -> mtext, msig -> m, verified against the comment
  *   stage_manifest   m: every limit checked -> manifest files written, evidence/ made, seen
  *   extract_entries  each further entry checked against m -> evidence files, hashed
  *   finish_archive   nothing missing, zeros only after the archive, the age stream's end
  *
  * Nothing is written below dest before read_manifest verified the manifest and
- * stage_manifest checked every limit on it. src.buf is libarchive's; buf is the extraction's.
+ * stage_manifest checked every limit on it. Buffers: ahead's slots are filled by its thread and
+ * read in place by libarchive (one at a time, handed back at the next read); buf is the
+ * extraction's. dec belongs to ahead's thread from open_archive until unseal_job_free stops it.
  */
 typedef struct unseal_job {
     const as_unseal_opts *o;
@@ -388,6 +397,7 @@ typedef struct unseal_job {
     int root; /* dest: everything is created below this descriptor */
     as_fd_reader in;
     as_age_decryptor *dec;
+    as_async_reader ahead; /* decrypts dec ahead on its own thread; owns dec while it runs */
     struct archive *a;
     source src;
     uint8_t *buf; /* READ_CHUNK bytes */
@@ -432,7 +442,10 @@ static int open_sealed(unseal_job *j, as_error *err)
 /* Stage 2: a tar reader over the decrypted stream (no other archive format is accepted). */
 static int open_archive(unseal_job *j, as_error *err)
 {
-    j->src.plain = as_age_decryptor_reader(j->dec);
+    if (as_async_reader_start(&j->ahead, as_age_decryptor_reader(j->dec), AHEAD_SLOTS, AHEAD_SLOT,
+                              err) != 0)
+        return -1;
+    j->src.plain = &j->ahead;
     j->src.err = err;
     j->a = archive_read_new();
     if (j->a == NULL || archive_read_support_format_tar(j->a) != ARCHIVE_OK ||
@@ -587,7 +600,7 @@ static int finish_archive(unseal_job *j, const as_manifest *m, as_error *err)
             return as_fail(err, AS_ERR_REJECTED,
                            "the manifest lists %.200s, which the archive lacks", m->files[i].path);
     for (;;) {
-        ssize_t n = as_read(j->src.plain, j->buf, READ_CHUNK, err);
+        ssize_t n = as_read(&j->ahead.base, j->buf, READ_CHUNK, err);
         if (n < 0) {
             as_error_prefix(err, "bundle.age: ");
             return -1;
@@ -606,6 +619,7 @@ static int finish_archive(unseal_job *j, const as_manifest *m, as_error *err)
 
 static void unseal_job_free(unseal_job *j)
 {
+    as_async_reader_stop(&j->ahead); /* the thread first: it may be inside dec */
     if (j->a != NULL)
         archive_read_free(j->a);
     as_age_decryptor_free(j->dec);

@@ -270,9 +270,8 @@ static ssize_t reader_end(as_async_reader *r, as_error *err)
     return 0;
 }
 
-static ssize_t async_read(as_reader *self, uint8_t *buf, size_t n, as_error *err)
+ssize_t as_async_reader_chunk(as_async_reader *r, const uint8_t **out, as_error *err)
 {
-    as_async_reader *r = (as_async_reader *)self;
     if (r->state == 1)
         return 0;
     if (r->state == -1 || !r->running) {
@@ -288,9 +287,23 @@ static ssize_t async_read(as_reader *self, uint8_t *buf, size_t n, as_error *err
         if (r->cur == NULL)
             return reader_end(r, err);
     }
-    size_t take = r->len - r->pos < n ? r->len - r->pos : n;
-    memcpy(buf, r->cur + r->pos, take);
-    r->pos += take;
+    *out = r->cur + r->pos;
+    size_t n = r->len - r->pos;
+    r->pos = r->len;
+    return (ssize_t)n;
+}
+
+static ssize_t async_read(as_reader *self, uint8_t *buf, size_t n, as_error *err)
+{
+    as_async_reader *r = (as_async_reader *)self;
+    const uint8_t *p;
+    ssize_t k = as_async_reader_chunk(r, &p, err);
+    if (k <= 0)
+        return k;
+    /* take n at most; what is left stays in the buffer for the next read */
+    size_t take = (size_t)k < n ? (size_t)k : n;
+    memcpy(buf, p, take);
+    r->pos -= (size_t)k - take;
     return (ssize_t)take;
 }
 

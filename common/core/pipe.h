@@ -117,6 +117,11 @@ typedef struct as_async_reader {
 int as_async_reader_start(as_async_reader *r, as_reader *src, size_t nslots, size_t size,
                           as_error *err);
 
+/* The next bytes without a copy: sets *out to them, in the pipe's buffer, and returns their
+ * count (> 0), 0 at the end, or -1 as as_read would. *out stays valid until the next chunk,
+ * read or stop; mixing this with as_read on r is allowed. */
+ssize_t as_async_reader_chunk(as_async_reader *r, const uint8_t **out, as_error *err);
+
 /* Cancels (if still running), joins the thread and frees the pipe; src is the caller's again.
  * Safe on any state. */
 void as_async_reader_stop(as_async_reader *r);
