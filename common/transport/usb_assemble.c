@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/pipe.h"
 #include "../core/text.h"
 #include "../crypto/minisign.h"
 #include "../crypto/sha256.h"
@@ -96,25 +97,34 @@ static int rep_read_parity(void *ctx, uint32_t p, uint32_t off, uint8_t *buf, ui
 /* ---------------------------------------------------------------- without an index */
 
 /* The whole file's SHA-256 (checked against the index or shown) and the signature's prehash,
- * computed as the bytes go by. */
+ * computed as the bytes go by; a writer too, so that they can run on a thread of their own. */
 typedef struct whole_hash {
+    as_writer base;
     as_sha256_ctx sha;
     as_mini_prehash pre;
     uint64_t size;
 } whole_hash;
-
-static void whole_init(whole_hash *w)
-{
-    as_sha256_init(&w->sha);
-    as_mini_prehash_init(&w->pre);
-    w->size = 0;
-}
 
 static void whole_update(whole_hash *w, const uint8_t *p, size_t n)
 {
     as_sha256_update(&w->sha, p, n);
     as_mini_prehash_update(&w->pre, p, n);
     w->size += n;
+}
+
+static int whole_write(as_writer *self, const uint8_t *p, size_t n, as_error *err)
+{
+    (void)err;
+    whole_update((whole_hash *)self, p, n);
+    return 0;
+}
+
+static void whole_init(whole_hash *w)
+{
+    w->base.write = whole_write;
+    as_sha256_init(&w->sha);
+    as_mini_prehash_init(&w->pre);
+    w->size = 0;
 }
 
 /* Copies the one plain bundle.age into o. */
@@ -213,9 +223,12 @@ static int copy_all(as_usb_in *in, as_outfile *o, uint8_t sha[32], uint8_t pre[6
 /* ---------------------------------------------------------------- with an index */
 
 /* Writes every data block that some copy or part holds intact into o, at its place; marks
- * which in data_ok and counts the others in rep. */
+ * which in data_ok and counts the others in rep. Until the first damaged block, every block
+ * also goes to whole (the whole-file digests, on their own thread), so that an undamaged
+ * bundle is read once. */
 static int place_good_blocks(as_usb_in *in, as_outfile *o, bool *data_ok, uint8_t *buf,
-                             as_usb_report *rep, const as_progress_sink *progress, as_error *err)
+                             as_writer *whole, as_usb_report *rep, const as_progress_sink *progress,
+                             as_error *err)
 {
     const as_ec_layout *l = &in->ix.layout;
     as_progress pg;
@@ -235,6 +248,10 @@ static int place_good_blocks(as_usb_in *in, as_outfile *o, bool *data_ok, uint8_
                 parts_read(in, AS_USB_AGE, off, buf, len, in->ix.data_hash[i], 0, buf, len) == 1;
         if (data_ok[i] && as_pwrite_all(o->fd, buf, len, (off_t)off) != 0)
             return as_fail_errno(err, AS_ERR_IO, errno, "cannot write %s", o->path);
+        if (!data_ok[i])
+            whole = NULL; /* the digests wait for the repair */
+        if (whole != NULL && as_write(whole, buf, len, err) != 0)
+            return -1;
         rep->blocks_damaged += !data_ok[i];
         as_progress_set(&pg, i + 1);
     }
@@ -272,7 +289,19 @@ static int repair(as_usb_in *in, as_outfile *o, const bool *data_ok, uint8_t *bu
     return rc;
 }
 
-/* Reads the rebuilt file back whole: its SHA-256 must be the index's; the signature's
+/* The whole file's digests out of w: its SHA-256 must be the index's. */
+static int check_whole(const as_usb_in *in, whole_hash *w, uint8_t sha256[32], uint8_t prehash[64],
+                       as_error *err)
+{
+    as_sha256_final(&w->sha, sha256);
+    as_mini_prehash_final(&w->pre, prehash);
+    if (w->size != in->ix.layout.size || !as_equal_ct(sha256, in->ix.sealed_sha256, 32))
+        return as_fail(err, AS_ERR_REJECTED,
+                       "the rebuilt bundle.age does not match the SHA-256 in bundle.index");
+    return 0;
+}
+
+/* Reads the repaired file back whole: its SHA-256 must be the index's; the signature's
  * prehash comes with it. */
 static int hash_rebuilt(const as_usb_in *in, as_outfile *o, uint8_t *buf, uint8_t sha256[32],
                         uint8_t prehash[64], as_error *err)
@@ -287,12 +316,30 @@ static int hash_rebuilt(const as_usb_in *in, as_outfile *o, uint8_t *buf, uint8_
         whole_update(&w, buf, take);
         at += take;
     }
-    as_sha256_final(&w.sha, sha256);
-    as_mini_prehash_final(&w.pre, prehash);
-    if (!as_equal_ct(sha256, in->ix.sealed_sha256, 32))
-        return as_fail(err, AS_ERR_REJECTED,
-                       "the rebuilt bundle.age does not match the SHA-256 in bundle.index");
-    return 0;
+    return check_whole(in, &w, sha256, prehash, err);
+}
+
+/* The blocks placed, the whole-file digests computed alongside on a second thread (read
+ * once); after a repair, read back instead. */
+static int place_and_hash(as_usb_in *in, as_outfile *o, bool *data_ok, uint8_t *buf,
+                          as_usb_report *rep, uint8_t sha256[32], uint8_t prehash[64],
+                          const as_progress_sink *progress, as_error *err)
+{
+    whole_hash w;
+    as_async_writer aw;
+    whole_init(&w);
+    if (as_async_writer_start(&aw, &w.base, 4, 256u << 10, err) != 0)
+        return -1;
+    int rc = place_good_blocks(in, o, data_ok, buf, &aw.base, rep, progress, err);
+    if (rc != 0 || rep->blocks_damaged > 0) {
+        as_async_writer_abort(&aw); /* w is partial: the repaired file is read back */
+        if (rc == 0)
+            rc = repair(in, o, data_ok, buf, rep, err);
+        return rc != 0 ? -1 : hash_rebuilt(in, o, buf, sha256, prehash, err);
+    }
+    if (as_async_writer_finish(&aw, err) != 0)
+        return -1;
+    return check_whole(in, &w, sha256, prehash, err);
 }
 
 int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sha256[32],
@@ -308,11 +355,7 @@ int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sh
     if (rc == 0 && ftruncate(o->fd, (off_t)l->size) != 0)
         rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot create %s", o->path);
     if (rc == 0)
-        rc = place_good_blocks(in, o, data_ok, buf, rep, progress, err);
-    if (rc == 0 && rep->blocks_damaged > 0)
-        rc = repair(in, o, data_ok, buf, rep, err);
-    if (rc == 0)
-        rc = hash_rebuilt(in, o, buf, sha256, prehash, err);
+        rc = place_and_hash(in, o, data_ok, buf, rep, sha256, prehash, progress, err);
     if (rc == 0)
         *size = l->size;
     free(data_ok);
