@@ -223,12 +223,9 @@ static int copy_all(as_usb_in *in, as_outfile *o, uint8_t sha[32], uint8_t pre[6
 /* ---------------------------------------------------------------- with an index */
 
 /* Writes every data block that some copy or part holds intact into o, at its place; marks
- * which in data_ok and counts the others in rep. Until the first damaged block, every block
- * also goes to whole (the whole-file digests, on their own thread), so that an undamaged
- * bundle is read once. */
+ * which in data_ok and counts the others in rep. */
 static int place_good_blocks(as_usb_in *in, as_outfile *o, bool *data_ok, uint8_t *buf,
-                             as_writer *whole, as_usb_report *rep, const as_progress_sink *progress,
-                             as_error *err)
+                             as_usb_report *rep, const as_progress_sink *progress, as_error *err)
 {
     const as_ec_layout *l = &in->ix.layout;
     as_progress pg;
@@ -248,10 +245,6 @@ static int place_good_blocks(as_usb_in *in, as_outfile *o, bool *data_ok, uint8_
                 parts_read(in, AS_USB_AGE, off, buf, len, in->ix.data_hash[i], 0, buf, len) == 1;
         if (data_ok[i] && as_pwrite_all(o->fd, buf, len, (off_t)off) != 0)
             return as_fail_errno(err, AS_ERR_IO, errno, "cannot write %s", o->path);
-        if (!data_ok[i])
-            whole = NULL; /* the digests wait for the repair */
-        if (whole != NULL && as_write(whole, buf, len, err) != 0)
-            return -1;
         rep->blocks_damaged += !data_ok[i];
         as_progress_set(&pg, i + 1);
     }
@@ -319,8 +312,43 @@ static int hash_rebuilt(const as_usb_in *in, as_outfile *o, uint8_t *buf, uint8_
     return check_whole(in, &w, sha256, prehash, err);
 }
 
-/* The blocks placed, the whole-file digests computed alongside on a second thread (read
- * once); after a repair, read back instead. */
+/*
+ * The common case first: each data block from its first readable copy, unchecked, into o and
+ * into whole (the whole-file digests, on a thread of their own). Returns 1 when every block
+ * was read, 0 when some copy was short (the careful path decides), -1 when writing failed.
+ */
+static int place_first_copies(as_usb_in *in, as_outfile *o, uint8_t *buf, as_writer *whole,
+                              const as_progress_sink *progress, as_error *err)
+{
+    const as_ec_layout *l = &in->ix.layout;
+    as_progress pg;
+    as_progress_start_unit(&pg, progress, "Checking", "blocks", l->k_total);
+    int rc = 1;
+    for (uint32_t i = 0; rc == 1 && i < l->k_total; i++) {
+        uint32_t len = as_ec_data_len(l, i);
+        uint64_t off = (uint64_t)i * l->block;
+        bool got = in->nraw > 0 && pread(in->raw[0].fd, buf, len, (off_t)off) == (ssize_t)len;
+        if (!got)
+            got = parts_read(in, AS_USB_AGE, off, buf, len, NULL, 0, buf, len) == 1;
+        if (!got)
+            rc = 0;
+        else if (as_pwrite_all(o->fd, buf, len, (off_t)off) != 0)
+            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot write %s", o->path);
+        else if (as_write(whole, buf, len, err) != 0)
+            rc = -1;
+        as_progress_set(&pg, i + 1);
+    }
+    as_progress_finish(&pg);
+    return rc;
+}
+
+/*
+ * bundle.age into o with its SHA-256 (the index's) and the signature's prehash. An undamaged
+ * bundle is read once: when the first copies of the blocks hash, whole, to the index's
+ * SHA-256, every block is intact and the block digests need not be computed (they are for
+ * finding damage). Otherwise every block is checked against its digest, the damaged ones
+ * repaired from parity, and the result read back and hashed.
+ */
 static int place_and_hash(as_usb_in *in, as_outfile *o, bool *data_ok, uint8_t *buf,
                           as_usb_report *rep, uint8_t sha256[32], uint8_t prehash[64],
                           const as_progress_sink *progress, as_error *err)
@@ -330,16 +358,21 @@ static int place_and_hash(as_usb_in *in, as_outfile *o, bool *data_ok, uint8_t *
     whole_init(&w);
     if (as_async_writer_start(&aw, &w.base, 4, 256u << 10, err) != 0)
         return -1;
-    int rc = place_good_blocks(in, o, data_ok, buf, &aw.base, rep, progress, err);
-    if (rc != 0 || rep->blocks_damaged > 0) {
-        as_async_writer_abort(&aw); /* w is partial: the repaired file is read back */
-        if (rc == 0)
-            rc = repair(in, o, data_ok, buf, rep, err);
-        return rc != 0 ? -1 : hash_rebuilt(in, o, buf, sha256, prehash, err);
-    }
-    if (as_async_writer_finish(&aw, err) != 0)
+    int rc = place_first_copies(in, o, buf, &aw.base, progress, err);
+    if (rc == 1 && as_async_writer_finish(&aw, err) != 0)
+        rc = -1;
+    as_async_writer_abort(&aw);
+    if (rc < 0)
         return -1;
-    return check_whole(in, &w, sha256, prehash, err);
+    if (rc == 1) {
+        as_error quiet = {0};
+        if (check_whole(in, &w, sha256, prehash, &quiet) == 0)
+            return 0;
+    }
+    rc = place_good_blocks(in, o, data_ok, buf, rep, progress, err);
+    if (rc == 0 && rep->blocks_damaged > 0)
+        rc = repair(in, o, data_ok, buf, rep, err);
+    return rc != 0 ? -1 : hash_rebuilt(in, o, buf, sha256, prehash, err);
 }
 
 int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sha256[32],
