@@ -97,7 +97,8 @@ static int rep_read_parity(void *ctx, uint32_t p, uint32_t off, uint8_t *buf, ui
 /* ---------------------------------------------------------------- without an index */
 
 /* The whole file's SHA-256 (checked against the index or shown) and the signature's prehash,
- * computed as the bytes go by; a writer too, so that they can run on a thread of their own. */
+ * computed as the bytes go by. base takes bytes for the prehash alone, so that it can run on
+ * a thread of its own while the caller hashes. */
 typedef struct whole_hash {
     as_writer base;
     as_sha256_ctx sha;
@@ -112,16 +113,16 @@ static void whole_update(whole_hash *w, const uint8_t *p, size_t n)
     w->size += n;
 }
 
-static int whole_write(as_writer *self, const uint8_t *p, size_t n, as_error *err)
+static int prehash_write(as_writer *self, const uint8_t *p, size_t n, as_error *err)
 {
     (void)err;
-    whole_update((whole_hash *)self, p, n);
+    as_mini_prehash_update(&((whole_hash *)self)->pre, p, n);
     return 0;
 }
 
 static void whole_init(whole_hash *w)
 {
-    w->base.write = whole_write;
+    w->base.write = prehash_write;
     as_sha256_init(&w->sha);
     as_mini_prehash_init(&w->pre);
     w->size = 0;
@@ -282,7 +283,8 @@ static int repair(as_usb_in *in, as_outfile *o, const bool *data_ok, uint8_t *bu
     return rc;
 }
 
-/* The whole file's digests out of w: its SHA-256 must be the index's. */
+/* The whole file's digests out of w (the prehash's thread done): its SHA-256 must be the
+ * index's. */
 static int check_whole(const as_usb_in *in, whole_hash *w, uint8_t sha256[32], uint8_t prehash[64],
                        as_error *err)
 {
@@ -313,12 +315,13 @@ static int hash_rebuilt(const as_usb_in *in, as_outfile *o, uint8_t *buf, uint8_
 }
 
 /*
- * The common case first: each data block from its first readable copy, unchecked, into o and
- * into whole (the whole-file digests, on a thread of their own). Returns 1 when every block
- * was read, 0 when some copy was short (the careful path decides), -1 when writing failed.
+ * The common case first: each data block from its first readable copy, unchecked, into o,
+ * into w's SHA-256 here and into pre (w's prehash, on a thread of its own). Returns 1 when
+ * every block was read, 0 when some copy was short (the careful path decides), -1 when
+ * writing failed.
  */
-static int place_first_copies(as_usb_in *in, as_outfile *o, uint8_t *buf, as_writer *whole,
-                              const as_progress_sink *progress, as_error *err)
+static int place_first_copies(as_usb_in *in, as_outfile *o, uint8_t *buf, whole_hash *w,
+                              as_writer *pre, const as_progress_sink *progress, as_error *err)
 {
     const as_ec_layout *l = &in->ix.layout;
     as_progress pg;
@@ -334,8 +337,11 @@ static int place_first_copies(as_usb_in *in, as_outfile *o, uint8_t *buf, as_wri
             rc = 0;
         else if (as_pwrite_all(o->fd, buf, len, (off_t)off) != 0)
             rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot write %s", o->path);
-        else if (as_write(whole, buf, len, err) != 0)
+        else if (as_write(pre, buf, len, err) != 0)
             rc = -1;
+        else
+            as_sha256_update(&w->sha, buf, len);
+        w->size += len;
         as_progress_set(&pg, i + 1);
     }
     as_progress_finish(&pg);
@@ -358,7 +364,7 @@ static int place_and_hash(as_usb_in *in, as_outfile *o, bool *data_ok, uint8_t *
     whole_init(&w);
     if (as_async_writer_start(&aw, &w.base, 4, 256u << 10, err) != 0)
         return -1;
-    int rc = place_first_copies(in, o, buf, &aw.base, progress, err);
+    int rc = place_first_copies(in, o, buf, &w, &aw.base, progress, err);
     if (rc == 1 && as_async_writer_finish(&aw, err) != 0)
         rc = -1;
     as_async_writer_abort(&aw);
