@@ -250,10 +250,11 @@ check: deps
 	@bash tests/run.sh $(CHECK_BUILD)
 
 # make check-tsan: the tests that drive the threaded pipelines (core/pipe, the parity encoder,
-# seal and unseal, pack and import end to end, their faults), built with ThreadSanitizer in
+# seal and unseal, pack and import end to end, their faults and refusals), built with ThreadSanitizer in
 # its own folder; any race or lock-order report fails the test it happens in.
 TSAN_BUILD := build/tsan
-TSAN_TESTS := test_pipe test_erasure test_bundle bundle_roundtrip bundle_damage golden faults
+TSAN_TESTS := test_pipe test_erasure test_bundle bundle_roundtrip bundle_damage golden faults \
+	pack_refusals
 check-tsan: deps
 	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) SANITIZE=thread NEED_TEST_PKGS=1 test-binaries
 	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" \
