@@ -250,8 +250,8 @@ check: deps
 	@bash tests/run.sh $(CHECK_BUILD)
 
 # make check-tsan: the tests that drive the threaded pipelines (core/pipe, the parity encoder,
-# seal and unseal, pack and import end to end, their faults and refusals), built with ThreadSanitizer in
-# its own folder; any race or lock-order report fails the test it happens in.
+# seal and unseal, pack and import end to end, their faults and refusals), built with
+# ThreadSanitizer in its own folder; any race or lock-order report fails its test.
 TSAN_BUILD := build/tsan
 TSAN_TESTS := test_pipe test_erasure test_bundle bundle_roundtrip bundle_damage golden faults \
 	pack_refusals
