@@ -127,6 +127,16 @@ void as_pipe_cancel(as_pipe *p)
     pthread_mutex_unlock(&p->mu);
 }
 
+int as_pipe_drain(as_pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (!p->cancelled && p->released < p->pushed)
+        pthread_cond_wait(&p->not_full, &p->mu);
+    bool c = p->cancelled;
+    pthread_mutex_unlock(&p->mu);
+    return c ? -1 : 0;
+}
+
 bool as_pipe_cancelled(as_pipe *p)
 {
     pthread_mutex_lock(&p->mu);
@@ -138,8 +148,9 @@ bool as_pipe_cancelled(as_pipe *p)
 /* ---------------------------------------------------------------- async writer */
 
 /* The worker: everything pushed goes to next, in order; on the first failure it keeps the
- * error and cancels, which the producer sees at its next acquire. The error is written
- * before the cancel's lock, so the producer reads it after a lock it takes later. */
+ * error and cancels, which the producer sees at its next acquire or drain. The error is
+ * written before the cancel's lock, so the producer reads it after a lock it takes later; the
+ * cancel comes before the release, so a drain never sees the failed buffer done without it. */
 static void *writer_main(void *arg)
 {
     as_async_writer *w = arg;
@@ -147,12 +158,13 @@ static void *writer_main(void *arg)
     size_t n;
     while ((p = as_pipe_pop(w->pipe, &n)) != NULL) {
         int rc = as_write(w->next, p, n, &w->werr);
-        as_pipe_release(w->pipe);
         if (rc != 0) {
             w->rc = -1;
             as_pipe_cancel(w->pipe);
-            break;
         }
+        as_pipe_release(w->pipe);
+        if (rc != 0)
+            break;
     }
     return NULL;
 }
@@ -204,6 +216,16 @@ int as_async_writer_start(as_async_writer *w, as_writer *next, size_t nslots, si
     }
     w->running = true;
     return 0;
+}
+
+int as_async_writer_sync(as_async_writer *w, as_error *err)
+{
+    if (!w->running)
+        return writer_failed(w, err);
+    if (w->cur != NULL)
+        as_pipe_push(w->pipe, w->fill);
+    w->cur = NULL;
+    return as_pipe_drain(w->pipe) == 0 ? 0 : writer_failed(w, err);
 }
 
 int as_async_writer_finish(as_async_writer *w, as_error *err)

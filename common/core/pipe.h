@@ -53,6 +53,10 @@ const uint8_t *as_pipe_pop(as_pipe *p, size_t *len);
 /* Consumer: gives the popped buffer back for the producer to fill again. */
 void as_pipe_release(as_pipe *p);
 
+/* Producer: waits until the consumer has released every buffer pushed. Returns 0, or -1 once
+ * the pipe is cancelled. */
+int as_pipe_drain(as_pipe *p);
+
 /* Either side: gives up. Wakes both; from now on acquire and pop return NULL. Idempotent. */
 void as_pipe_cancel(as_pipe *p);
 
@@ -84,6 +88,11 @@ typedef struct as_async_writer {
  * w needs no abort (but accepts one). */
 int as_async_writer_start(as_async_writer *w, as_writer *next, size_t nslots, size_t size,
                           as_error *err);
+
+/* Hands over the bytes written so far and waits until next has taken them all; the thread
+ * stays, idle, until the next write. Until then the caller may touch what next writes to
+ * (switch its file, read its digest). Returns 0, or -1 with the downstream's error. */
+int as_async_writer_sync(as_async_writer *w, as_error *err);
 
 /* Hands over the last bytes, waits until next has taken every byte and the thread has ended.
  * Returns 0, or -1 with the first error (the downstream's if it failed). next is the caller's

@@ -136,6 +136,34 @@ static void writer_abort_mid_stream(void **state)
     free(data);
 }
 
+/* sync hands every byte written so far downstream and leaves the thread idle: the caller may
+ * then read (or switch) what the downstream writes to; a downstream failure surfaces there. */
+static void writer_sync_drains(void **state)
+{
+    (void)state;
+    uint8_t *data = seeded_alloc(100000, 61);
+    as_buf out;
+    as_buf_init(&out, 1 << 24);
+    failing_writer fw = {{failing_write}, &out, 60000};
+    as_error err = {0};
+    as_async_writer aw;
+    assert_int_equal(as_async_writer_start(&aw, &fw.base, 3, 1000, &err), 0);
+    size_t done = 0;
+    for (size_t step = 1; done + step <= 50000; done += step, step = step * 3 + 1) {
+        assert_int_equal(as_write(&aw.base, data + done, step, &err), 0);
+        assert_int_equal(as_async_writer_sync(&aw, &err), 0);
+        assert_int_equal(out.len, done + step); /* everything, not a whole-buffer share */
+        assert_memory_equal(out.data, data, out.len);
+    }
+    /* past the limit: the write itself may meet the failure, else the sync does */
+    int rc = as_write(&aw.base, data + done, 20000, &err);
+    assert_int_equal(rc == 0 ? as_async_writer_sync(&aw, &err) : rc, -1);
+    assert_string_equal(err.msg, "downstream full at 60000");
+    as_async_writer_abort(&aw);
+    as_buf_free(&out);
+    free(data);
+}
+
 /* Reads r to its end in pieces of `step`; returns the count or -1. */
 static ssize_t drain(as_reader *r, uint8_t *dst, size_t cap, size_t step, as_error *err)
 {
@@ -281,6 +309,7 @@ int main(void)
         cmocka_unit_test(writer_roundtrip_geometries),
         cmocka_unit_test(writer_reports_downstream_failure),
         cmocka_unit_test(writer_abort_mid_stream),
+        cmocka_unit_test(writer_sync_drains),
         cmocka_unit_test(reader_roundtrip_geometries),
         cmocka_unit_test(reader_reports_upstream_failure),
         cmocka_unit_test(reader_stop_mid_stream),
