@@ -5,6 +5,7 @@
 #   make demo     set up, build and run the main job on the sample evidence in tests/demo
 #   make check    build everything with AddressSanitizer + UndefinedBehaviorSanitizer and run
 #                 every test; the last line is "N passed, N failed"
+#   make check-tsan   the threaded pipelines' tests under ThreadSanitizer (build/tsan)
 #   make bench    measure airseal against the stock tools on the same data, and against the
 #                 primitives' limit (BENCH_SIZES, BENCH_MEDIA, BENCH_REPEAT: tests/bench/README.md)
 #   make bench-scale  pack and import 1, 4 and 16 GiB (BENCH_SCALE_GB) on disk: time per GiB, RSS
@@ -72,6 +73,13 @@ HARDEN := -fstack-protector-strong -fPIE
 HARDEN_LD := -pie -fsanitize=address,undefined
 CPPFLAGS_BASE += -DAS_TEST_HOOKS
 WERROR := -Werror
+else ifeq ($(SANITIZE),thread)
+# ThreadSanitizer (make check-tsan): the pipelines' threads. It cannot be combined with ASan.
+OPT := -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+HARDEN := -fPIE
+HARDEN_LD := -pie -fsanitize=thread
+CPPFLAGS_BASE += -DAS_TEST_HOOKS
+WERROR := -Werror
 else
 OPT := -O2 -g
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE \
@@ -114,7 +122,7 @@ FUZZER_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzzers/%)
 PROGRAMS := $(BUILD)/airseal-send $(BUILD)/airseal-recv
 
 .PHONY: all deps check check-slow demo bench fuzz fuzz-smoke install uninstall clean test-binaries fuzz-binaries \
-	check-valgrind format pkgcheck bench-tools bench-scale
+	check-valgrind check-tsan format pkgcheck bench-tools bench-scale
 .DEFAULT_GOAL := all
 
 all: $(PROGRAMS)
@@ -240,6 +248,17 @@ CHECK_BUILD := build/check
 check: deps
 	@$(MAKE) --no-print-directory BUILD=$(CHECK_BUILD) SANITIZE=1 NEED_TEST_PKGS=1 test-binaries
 	@bash tests/run.sh $(CHECK_BUILD)
+
+# make check-tsan: the tests that drive the threaded pipelines (core/pipe, the parity encoder,
+# seal and unseal, pack and import end to end, their faults and refusals), built with
+# ThreadSanitizer in its own folder; any race or lock-order report fails its test.
+TSAN_BUILD := build/tsan
+TSAN_TESTS := test_pipe test_erasure test_bundle bundle_roundtrip bundle_damage golden faults \
+	pack_refusals
+check-tsan: deps
+	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) SANITIZE=thread NEED_TEST_PKGS=1 test-binaries
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1" \
+		TESTS="$(TSAN_TESTS)" bash tests/run.sh $(TSAN_BUILD)
 
 check-valgrind: deps
 	@$(MAKE) --no-print-directory BUILD=build/valgrind SANITIZE=0 NEED_TEST_PKGS=1 OPT='-O1 -g' CFLAGS=-DAS_TEST_HOOKS test-binaries

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,14 +16,34 @@
 #include <unistd.h>
 
 #include "../core/faults.h"
+#include "../core/pipe.h"
 #include "../core/text.h"
 #include "../crypto/age.h"
 #include "../crypto/sha256.h"
 #include "../core/progress.h"
 
 #define IO_CHUNK (1u << 20)
+/* Each hand-over between the seal pass's threads: 4 buffers of 256 KiB (1 MiB per pipe). */
+#define PIPE_SLOTS 4
+#define PIPE_SLOT (256u << 10)
 
 /* ---------------------------------------------------------------- hash pass */
+
+/* The progress tracker, shared by the threads that read evidence: mu (NULL with one thread)
+ * is held around every report, so the sink is never called from two threads at once. */
+typedef struct shared_progress {
+    as_progress pg;
+    pthread_mutex_t *mu;
+} shared_progress;
+
+static void progress_add(shared_progress *sp, uint64_t n)
+{
+    if (sp->mu != NULL)
+        pthread_mutex_lock(sp->mu);
+    as_progress_add(&sp->pg, n);
+    if (sp->mu != NULL)
+        pthread_mutex_unlock(sp->mu);
+}
 
 static int open_evidence(const as_evidence_item *it, as_error *err)
 {
@@ -42,7 +63,7 @@ static int open_evidence(const as_evidence_item *it, as_error *err)
 
 /* Reads a whole evidence file, hashing it; optionally forwards the bytes. */
 static int read_evidence(const as_evidence_item *it, uint8_t *buf, uint8_t digest[32],
-                         struct archive *a, as_progress *pg, as_error *err)
+                         struct archive *a, shared_progress *sp, as_error *err)
 {
     int fd = open_evidence(it, err);
     if (fd < 0)
@@ -70,7 +91,7 @@ static int read_evidence(const as_evidence_item *it, uint8_t *buf, uint8_t diges
                          archive_error_string(a) ? archive_error_string(a) : "?");
             break;
         }
-        as_progress_add(pg, (uint64_t)n);
+        progress_add(sp, (uint64_t)n);
     }
     close(fd);
     if (rc == 0 && got != it->size)
@@ -84,11 +105,11 @@ static int read_evidence(const as_evidence_item *it, uint8_t *buf, uint8_t diges
 
 /* ---------------------------------------------------------------- archive -> age */
 
+/* The sealed bytes as they leave the encryptor: counted and hashed (the index's SHA-256). */
 typedef struct sealed_tee {
     as_writer base;
     as_writer *next;
     as_sha256_ctx sha;
-    as_mini_prehash pre;
     uint64_t n;
 } sealed_tee;
 
@@ -96,8 +117,21 @@ static int tee_write(as_writer *self, const uint8_t *p, size_t n, as_error *err)
 {
     sealed_tee *t = (sealed_tee *)self;
     as_sha256_update(&t->sha, p, n);
-    as_mini_prehash_update(&t->pre, p, n);
     t->n += n;
+    return as_write(t->next, p, n, err);
+}
+
+/* ... and prehashed for the outer signature, on another thread, on their way to o->sink. */
+typedef struct prehash_tee {
+    as_writer base;
+    as_writer *next;
+    as_mini_prehash pre;
+} prehash_tee;
+
+static int prehash_write(as_writer *self, const uint8_t *p, size_t n, as_error *err)
+{
+    prehash_tee *t = (prehash_tee *)self;
+    as_mini_prehash_update(&t->pre, p, n);
     return as_write(t->next, p, n, err);
 }
 
@@ -150,11 +184,18 @@ static int add_memory(struct archive *a, struct archive_entry *e, const char *na
  *   plan_manifest  the options       -> m (names, sizes, recipients), order
  *   hash_pass      the files         -> m.files[i].sha256
  *   sign_manifest  m                 -> mtext, msig
- *   seal_pass      mtext, msig, files -> tar -> age -> tee -> o->sink, each file hashed again
- *   sign_sealed    tee, mtext        -> the result: trusted comment and outer signature
+ *   seal_pass      mtext, msig, files -> tar -> age -> tee -> pre -> o->sink, each file
+ *                  hashed again
+ *   sign_sealed    tee, pre, mtext   -> the result: trusted comment and outer signature
  *
- * The two file passes read through buf, the only buffer they share; nothing else is written
- * by more than one stage. A threaded seal gives each worker a buffer of its own.
+ * Threads: hash_pass runs two workers over the files, each with a buffer of its own (buf and
+ * a helper's), each writing only the digests of the files it took. seal_pass runs three:
+ * this one reads, re-hashes and archives the evidence through buf; to_enc's thread owns the
+ * encryptor and tee (ChaCha20-Poly1305, the sealed SHA-256); to_out's thread owns pre and
+ * o->sink (the prehash, the sink's block digests and writes). The pipes' buffers pass from
+ * thread to thread under their locks (core/pipe.h); every thread is joined before seal_pass
+ * returns, and the digests are read only after that. The bytes are those of one thread in
+ * order: the bundle does not depend on the timing.
  */
 typedef struct seal_job {
     const as_seal_opts *o;
@@ -164,8 +205,11 @@ typedef struct seal_job {
     as_buf msig;                    /* manifest.txt.minisig */
     as_mini_sig sig;                /* the manifest's signature, parsed */
     uint8_t *buf;                   /* IO_CHUNK bytes */
-    sealed_tee tee;                 /* what leaves for o->sink: counted, hashed, prehashed */
-    as_progress pg;
+    sealed_tee tee;                 /* what leaves the encryptor: counted, hashed */
+    prehash_tee pre;                /* ... then prehashed, on to o->sink */
+    as_async_writer to_enc;         /* the archive into the encryptor, on its own thread */
+    as_async_writer to_out;         /* tee into pre and o->sink, on its own thread */
+    shared_progress sp;
 } seal_job;
 
 /* The caller's fields and recipients, checked before any work (AS_ERR_USAGE). */
@@ -240,14 +284,76 @@ static int plan_manifest(seal_job *j, as_error *err)
     return 0;
 }
 
-/* Stage 2: every file's SHA-256 into the manifest. */
+/* The hash pass's shared state: the next file to take and the first failure, under mu. */
+typedef struct hash_crew {
+    seal_job *j;
+    pthread_mutex_t mu;
+    size_t next;   /* the next file index nobody took yet */
+    size_t failed; /* the lowest index that failed (m.nfiles: none) */
+    as_error err;  /* its error */
+    uint8_t *buf;  /* the helper thread's own IO_CHUNK buffer */
+} hash_crew;
+
+/* One worker: takes files in order until none is left or one failed; writes only the
+ * m.files[i].sha256 of the files it took. */
+static void hash_files(hash_crew *c, uint8_t *buf)
+{
+    seal_job *j = c->j;
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        size_t i = c->next++;
+        bool stop = i >= j->m.nfiles || c->failed < j->m.nfiles;
+        pthread_mutex_unlock(&c->mu);
+        if (stop)
+            return;
+        as_error e = {0};
+        if (read_evidence(j->order[i], buf, j->m.files[i].sha256, NULL, &j->sp, &e) != 0) {
+            pthread_mutex_lock(&c->mu);
+            if (i < c->failed) {
+                c->failed = i;
+                c->err = e;
+            }
+            pthread_mutex_unlock(&c->mu);
+            return;
+        }
+    }
+}
+
+static void *hash_helper(void *arg)
+{
+    hash_crew *c = arg;
+    hash_files(c, c->buf);
+    return NULL;
+}
+
+/*
+ * Stage 2: every file's SHA-256 into the manifest, on two threads taking files in turn (one
+ * file is one thread's: a single large file is hashed on one core). The failure of the first
+ * file in manifest order that failed is reported, whatever the timing.
+ */
 static int hash_pass(seal_job *j, as_error *err)
 {
-    as_progress_start(&j->pg, j->o->progress, "Hashing", j->m.total_bytes);
-    for (size_t i = 0; i < j->m.nfiles; i++)
-        if (read_evidence(j->order[i], j->buf, j->m.files[i].sha256, NULL, &j->pg, err) != 0)
-            return -1;
-    as_progress_finish(&j->pg);
+    hash_crew c = {.j = j, .failed = j->m.nfiles};
+    pthread_t helper;
+    bool two = false;
+    if (pthread_mutex_init(&c.mu, NULL) != 0)
+        return as_fail(err, AS_ERR_INTERNAL, "cannot create a lock");
+    j->sp.mu = &c.mu;
+    as_progress_start(&j->sp.pg, j->o->progress, "Hashing", j->m.total_bytes);
+    if (j->m.nfiles > 1 && (c.buf = malloc(IO_CHUNK)) != NULL)
+        two = pthread_create(&helper, NULL, hash_helper, &c) == 0;
+    hash_files(&c, j->buf);
+    if (two)
+        pthread_join(helper, NULL);
+    j->sp.mu = NULL;
+    pthread_mutex_destroy(&c.mu);
+    free(c.buf);
+    if (c.failed < j->m.nfiles) {
+        if (err != NULL && err->code == AS_OK)
+            *err = c.err;
+        return -1;
+    }
+    as_progress_finish(&j->sp.pg);
     return 0;
 }
 
@@ -297,7 +403,7 @@ static int seal_file(seal_job *j, struct archive *a, struct archive_entry *e, si
     uint8_t again[32];
     snprintf(name, sizeof name, AS_TAR_EVIDENCE "%s", f->path);
     if (add_entry(a, e, name, f->size, j->order[i]->mtime, err) != 0 ||
-        read_evidence(j->order[i], j->buf, again, a, &j->pg, err) != 0)
+        read_evidence(j->order[i], j->buf, again, a, &j->sp, err) != 0)
         return -1;
     if (!as_equal_ct(again, f->sha256, 32))
         return as_fail(err, AS_ERR_REJECTED,
@@ -307,30 +413,40 @@ static int seal_file(seal_job *j, struct archive *a, struct archive_entry *e, si
     return 0;
 }
 
-/* Stage 4: tar (manifest, signature, evidence) -> age -> tee -> o->sink, finished. */
-static int seal_pass(seal_job *j, as_error *err)
+/* The encryptor writing through tee, to_out's thread taking it from there; the caller
+ * starts to_enc once the header is out. Returns the encryptor or NULL. */
+static as_age_encryptor *start_output(seal_job *j, as_error *err)
 {
     const as_seal_opts *o = j->o;
-    struct archive *a = NULL;
-    struct archive_entry *e = NULL;
-    archive_sink sink = {NULL, err};
-    int rc = -1;
-    j->tee = (sealed_tee){.base.write = tee_write, .next = o->sink};
+    j->pre = (prehash_tee){.base.write = prehash_write, .next = o->sink};
+    as_mini_prehash_init(&j->pre.pre);
+    j->tee = (sealed_tee){.base.write = tee_write, .next = &j->to_out.base};
     as_sha256_init(&j->tee.sha);
-    as_mini_prehash_init(&j->tee.pre);
+    if (as_async_writer_start(&j->to_out, &j->pre.base, PIPE_SLOTS, PIPE_SLOT, err) != 0)
+        return NULL;
     as_age_encrypt_opts eo = {.recipients = o->recipients,
                               .nrecipients = o->nrecipients,
                               .pq_recipients = o->pq_recipients,
                               .npq_recipients = o->npq_recipients};
-    as_age_encryptor *enc = as_age_encrypt_begin(&eo, &j->tee.base, err);
-    if (enc == NULL)
-        return -1;
-    sink.plain = as_age_encryptor_writer(enc);
+    return as_age_encrypt_begin(&eo, &j->tee.base, err);
+}
+
+/* Stage 4: tar (manifest, signature, evidence) -> age -> tee -> pre -> o->sink, finished. */
+static int seal_pass(seal_job *j, as_error *err)
+{
+    struct archive *a = NULL;
+    struct archive_entry *e = NULL;
+    archive_sink sink = {&j->to_enc.base, err};
+    int rc = -1;
+    as_age_encryptor *enc = start_output(j, err);
+    if (enc == NULL || as_async_writer_start(&j->to_enc, as_age_encryptor_writer(enc), PIPE_SLOTS,
+                                             PIPE_SLOT, err) != 0)
+        goto out;
     if (open_archive(&a, &e, &sink, err) != 0 ||
         add_memory(a, e, AS_TAR_MANIFEST, j->mtext.data, j->mtext.len, j->m.created, err) != 0 ||
         add_memory(a, e, AS_TAR_MANIFEST_SIG, j->msig.data, j->msig.len, j->m.created, err) != 0)
         goto out;
-    as_progress_start(&j->pg, o->progress, "Sealing", j->m.total_bytes);
+    as_progress_start(&j->sp.pg, j->o->progress, "Sealing", j->m.total_bytes);
     for (size_t i = 0; i < j->m.nfiles; i++)
         if (seal_file(j, a, e, i, err) != 0)
             goto out;
@@ -338,16 +454,22 @@ static int seal_pass(seal_job *j, as_error *err)
         as_fail(err, AS_ERR_IO, "cannot finish the archive: %s", archive_error_string(a));
         goto out;
     }
-    if (as_age_encrypt_finish(enc, err) != 0)
+    /* the encryptor is this thread's again once to_enc is finished; its last chunk goes out
+     * through to_out, finished last */
+    if (as_async_writer_finish(&j->to_enc, err) != 0 || as_age_encrypt_finish(enc, err) != 0 ||
+        as_async_writer_finish(&j->to_out, err) != 0)
         goto out;
-    as_progress_finish(&j->pg);
+    as_progress_finish(&j->sp.pg);
     rc = 0;
 out:
-    /* the archive first: freeing an unfinished one still writes through the encryptor */
+    /* to_enc's thread first, as it may be inside the encryptor; then the archive: freeing an
+     * unfinished one still writes, into the stopped pipe, which refuses */
+    as_async_writer_abort(&j->to_enc);
     if (a != NULL)
         archive_write_free(a);
     if (e != NULL)
         archive_entry_free(e);
+    as_async_writer_abort(&j->to_out);
     as_age_encryptor_free(enc);
     return rc;
 }
@@ -362,7 +484,7 @@ static int sign_sealed(seal_job *j, as_seal_result *r, as_error *err)
     r->comment.bytes = j->m.total_bytes;
     as_sha256(r->comment.manifest_sha256, j->mtext.data, j->mtext.len);
     as_sha256_final(&j->tee.sha, r->sealed_sha256);
-    as_mini_prehash_final(&j->tee.pre, h);
+    as_mini_prehash_final(&j->pre.pre, h);
     r->sealed_size = j->tee.n;
     if (as_bundle_comment_format(r->trusted_comment, sizeof r->trusted_comment, &r->comment, err) !=
             0 ||

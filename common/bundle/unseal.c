@@ -16,12 +16,16 @@
 
 #include "../core/faults.h"
 #include "../core/file.h"
+#include "../core/pipe.h"
 #include "../core/text.h"
 #include "../crypto/age.h"
 #include "../crypto/sha256.h"
 #include "../core/progress.h"
 
 #define READ_CHUNK 65536
+/* The read-ahead: 4 buffers of 256 KiB (1 MiB), enough to keep both cores busy. */
+#define AHEAD_SLOTS 4
+#define AHEAD_SLOT (256u << 10)
 #define SIG_MAX 16384
 
 int as_manifest_verify(const uint8_t *text, size_t len, const uint8_t *sig, size_t siglen,
@@ -84,22 +88,25 @@ out:
 
 /* ---------------------------------------------------------------- archive source */
 
-/* libarchive's read callback state: the decrypted stream and the chunk it hands out. */
+/* libarchive's read callback state: the decrypted stream, read ahead on a thread of its own
+ * (decryption on one core, extraction and hashing on the other). */
 typedef struct source {
-    as_reader *plain;
-    uint8_t buf[READ_CHUNK];
+    as_async_reader *plain;
     as_error *err;
 } source;
 
+/* Hands libarchive the decrypted bytes in place, in the read-ahead's own buffer: valid until
+ * the next call, which is all libarchive asks of a read callback. */
 static la_ssize_t source_read(struct archive *a, void *ctx, const void **out)
 {
     source *s = ctx;
-    ssize_t n = as_read(s->plain, s->buf, sizeof s->buf, s->err);
+    const uint8_t *p = NULL;
+    ssize_t n = as_async_reader_chunk(s->plain, &p, s->err);
     if (n < 0) {
         archive_set_error(a, EIO, "%s", s->err->msg);
         return -1;
     }
-    *out = s->buf;
+    *out = p;
     return n;
 }
 
@@ -246,8 +253,76 @@ static bool is_manifest_dir(const as_manifest *m, const char *dir)
     return lo < m->nfiles && strncmp(m->files[lo].path, dir, n) == 0 && m->files[lo].path[n] == '/';
 }
 
+/*
+ * Where an evidence file's bytes go: its SHA-256 and its writes. A large file's go through
+ * out, on a thread of its own (the extracting thread parses the archive meanwhile); a small
+ * one's are not worth the hand-off and stay on the calling thread. fd, path and sha are set
+ * and read by the extracting thread only while out is drained (as_async_writer_sync).
+ */
+typedef struct file_sink {
+    as_writer base;
+    int fd;
+    const char *path;
+    as_sha256_ctx sha;
+} file_sink;
+
+typedef struct extract_io {
+    file_sink sink;
+    as_async_writer out; /* sink on its own thread; started by open_archive */
+} extract_io;
+
+#define SINK_THREAD_MIN (1u << 20)
+
+static int file_sink_write(as_writer *self, const uint8_t *p, size_t n, as_error *err)
+{
+    file_sink *s = (file_sink *)self;
+    as_sha256_update(&s->sha, p, n);
+    return as_write_fd_all(s->fd, p, n, s->path, err);
+}
+
+/* The entry's data into to, counted in *got; never more than the manifest's size. */
+static int copy_data(struct archive *a, const char *rel, const as_manifest_file *f, uint8_t *buf,
+                     as_writer *to, uint64_t *got, as_progress *pg, as_error *err)
+{
+    for (;;) {
+        la_ssize_t n = archive_read_data(a, buf, READ_CHUNK);
+        if (n < 0)
+            return as_fail(err, AS_ERR_FORMAT, "%s: %s", rel,
+                           archive_error_string(a) ? archive_error_string(a) : "read error");
+        if (n == 0)
+            return 0;
+        *got += (uint64_t)n;
+        if (*got > f->size)
+            return as_fail(err, AS_ERR_FORMAT, "%s: more data than declared", rel);
+        if (as_write(to, buf, (size_t)n, err) != 0)
+            return -1;
+        as_progress_add(pg, (uint64_t)n);
+    }
+}
+
+/* The file's size, its SHA-256 against the manifest, its modification time, and fsync. */
+static int finish_file(struct archive_entry *e, int fd, const char *path, const char *rel,
+                       const as_manifest_file *f, uint64_t got, as_sha256_ctx *sha, as_error *err)
+{
+    uint8_t d[32];
+    if (got != f->size)
+        return as_fail(err, AS_ERR_FORMAT, "%s: truncated (%llu of %llu bytes)", rel,
+                       (unsigned long long)got, (unsigned long long)f->size);
+    as_sha256_final(sha, d);
+    if (!as_equal_ct(d, f->sha256, 32))
+        return as_fail(err, AS_ERR_REJECTED, "%s does not match its SHA-256 in the manifest", rel);
+    /* keep the file's recorded modification time: it can matter as evidence */
+    struct timespec ts[2] = {{0, UTIME_OMIT}, {archive_entry_mtime(e), 0}};
+    if (archive_entry_mtime_is_set(e) && archive_entry_mtime(e) >= 0)
+        futimens(fd, ts);
+    if (fsync(fd) != 0)
+        return as_fail_errno(err, AS_ERR_IO, errno, "cannot sync %s", path);
+    return 0;
+}
+
 static int extract_file(struct archive *a, struct archive_entry *e, int root, const char *rel,
-                        const as_manifest_file *f, uint8_t *buf, as_progress *pg, as_error *err)
+                        const as_manifest_file *f, uint8_t *buf, extract_io *x, as_progress *pg,
+                        as_error *err)
 {
     if (!archive_entry_size_is_set(e) || archive_entry_sparse_count(e) > 0)
         return as_fail(err, AS_ERR_REJECTED, "%s: sparse or sizeless entry", rel);
@@ -261,49 +336,17 @@ static int extract_file(struct archive *a, struct archive_entry *e, int root, co
     int fd = create_below(root, path, err);
     if (fd < 0)
         return -1;
-    as_sha256_ctx h;
-    as_sha256_init(&h);
+    x->sink.fd = fd;
+    x->sink.path = path;
+    as_sha256_init(&x->sink.sha);
+    bool threaded = f->size >= SINK_THREAD_MIN && x->out.running;
     uint64_t got = 0;
-    int rc = 0;
-    for (;;) {
-        la_ssize_t n = archive_read_data(a, buf, READ_CHUNK);
-        if (n < 0) {
-            rc = as_fail(err, AS_ERR_FORMAT, "%s: %s", rel,
-                         archive_error_string(a) ? archive_error_string(a) : "read error");
-            break;
-        }
-        if (n == 0)
-            break;
-        got += (uint64_t)n;
-        if (got > f->size) {
-            rc = as_fail(err, AS_ERR_FORMAT, "%s: more data than declared", rel);
-            break;
-        }
-        as_sha256_update(&h, buf, (size_t)n);
-        if (as_write_fd_all(fd, buf, (size_t)n, path, err) != 0) {
-            rc = -1;
-            break;
-        }
-        as_progress_add(pg, (uint64_t)n);
-    }
-    if (rc == 0 && got != f->size)
-        rc = as_fail(err, AS_ERR_FORMAT, "%s: truncated (%llu of %llu bytes)", rel,
-                     (unsigned long long)got, (unsigned long long)f->size);
-    if (rc == 0) {
-        uint8_t d[32];
-        as_sha256_final(&h, d);
-        if (!as_equal_ct(d, f->sha256, 32))
-            rc =
-                as_fail(err, AS_ERR_REJECTED, "%s does not match its SHA-256 in the manifest", rel);
-    }
-    if (rc == 0) {
-        /* keep the file's recorded modification time: it can matter as evidence */
-        struct timespec ts[2] = {{0, UTIME_OMIT}, {archive_entry_mtime(e), 0}};
-        if (archive_entry_mtime_is_set(e) && archive_entry_mtime(e) >= 0)
-            futimens(fd, ts);
-        if (fsync(fd) != 0)
-            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot sync %s", path);
-    }
+    int rc = copy_data(a, rel, f, buf, threaded ? &x->out.base : &x->sink.base, &got, pg, err);
+    /* out's thread is done with fd and sha before anything else touches them */
+    if (threaded && as_async_writer_sync(&x->out, err) != 0)
+        rc = -1;
+    if (rc == 0)
+        rc = finish_file(e, fd, path, rel, f, got, &x->sink.sha, err);
     close(fd);
     return rc;
 }
@@ -373,14 +416,17 @@ static void no_match(int fd, bool station_pq, as_error *err)
  * releases them; each stage reads what the stages before it set up:
  *
  *   open_sealed      bundle.age, dest    -> fd, root, dec (the age header authenticated)
- *   open_archive     dec                 -> a, reading the plaintext through src
+ *   open_archive     dec                 -> ahead (a thread decrypting dec), a reading it
  *   read_manifest    the first two entries -> mtext, msig -> m, verified against the comment
  *   stage_manifest   m: every limit checked -> manifest files written, evidence/ made, seen
  *   extract_entries  each further entry checked against m -> evidence files, hashed
  *   finish_archive   nothing missing, zeros only after the archive, the age stream's end
  *
  * Nothing is written below dest before read_manifest verified the manifest and
- * stage_manifest checked every limit on it. src.buf is libarchive's; buf is the extraction's.
+ * stage_manifest checked every limit on it. Buffers: ahead's slots are filled by its thread and
+ * read in place by libarchive (one at a time, handed back at the next read); buf is the
+ * extraction's, copied into x.out's slots for a large file, which x.out's thread hashes and
+ * writes (x.sink) until extract_file drains it. dec belongs to ahead's thread from open_archive until unseal_job_free stops it.
  */
 typedef struct unseal_job {
     const as_unseal_opts *o;
@@ -388,6 +434,8 @@ typedef struct unseal_job {
     int root; /* dest: everything is created below this descriptor */
     as_fd_reader in;
     as_age_decryptor *dec;
+    as_async_reader ahead; /* decrypts dec ahead on its own thread; owns dec while it runs */
+    extract_io x;          /* large files' hashing and writes, on their own thread */
     struct archive *a;
     source src;
     uint8_t *buf; /* READ_CHUNK bytes */
@@ -432,7 +480,13 @@ static int open_sealed(unseal_job *j, as_error *err)
 /* Stage 2: a tar reader over the decrypted stream (no other archive format is accepted). */
 static int open_archive(unseal_job *j, as_error *err)
 {
-    j->src.plain = as_age_decryptor_reader(j->dec);
+    if (as_async_reader_start(&j->ahead, as_age_decryptor_reader(j->dec), AHEAD_SLOTS, AHEAD_SLOT,
+                              err) != 0)
+        return -1;
+    j->x.sink.base.write = file_sink_write;
+    if (as_async_writer_start(&j->x.out, &j->x.sink.base, AHEAD_SLOTS, AHEAD_SLOT, err) != 0)
+        return -1;
+    j->src.plain = &j->ahead;
     j->src.err = err;
     j->a = archive_read_new();
     if (j->a == NULL || archive_read_support_format_tar(j->a) != ARCHIVE_OK ||
@@ -524,7 +578,7 @@ static int take_file(unseal_job *j, const as_manifest *m, struct archive_entry *
     if (j->seen[f - m->files])
         return as_fail(err, AS_ERR_REJECTED, "%.200s appears twice in the archive", rel);
     j->seen[f - m->files] = true;
-    if (extract_file(j->a, e, j->root, rel, f, j->buf, &j->pg, err) != 0)
+    if (extract_file(j->a, e, j->root, rel, f, j->buf, &j->x, &j->pg, err) != 0)
         return -1;
     as_fault_point("import:file-extracted");
     return 0;
@@ -587,7 +641,7 @@ static int finish_archive(unseal_job *j, const as_manifest *m, as_error *err)
             return as_fail(err, AS_ERR_REJECTED,
                            "the manifest lists %.200s, which the archive lacks", m->files[i].path);
     for (;;) {
-        ssize_t n = as_read(j->src.plain, j->buf, READ_CHUNK, err);
+        ssize_t n = as_read(&j->ahead.base, j->buf, READ_CHUNK, err);
         if (n < 0) {
             as_error_prefix(err, "bundle.age: ");
             return -1;
@@ -606,6 +660,8 @@ static int finish_archive(unseal_job *j, const as_manifest *m, as_error *err)
 
 static void unseal_job_free(unseal_job *j)
 {
+    as_async_reader_stop(&j->ahead); /* the threads first: one may be inside dec */
+    as_async_writer_abort(&j->x.out);
     if (j->a != NULL)
         archive_read_free(j->a);
     as_age_decryptor_free(j->dec);

@@ -3,6 +3,7 @@
 
 #ifdef AS_TEST_HOOKS
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <signal.h>
@@ -56,7 +57,8 @@ int as_fault_check(const char *point)
     return 0;
 }
 
-static uint64_t written;
+/* Atomic: the parity of a pack is written from two threads at once. */
+static _Atomic uint64_t written;
 
 /* At exit, the total written, for a test that picks its ENOSPC offsets from a clean run. */
 static void report_written(void)
@@ -65,7 +67,7 @@ static void report_written(void)
     int fd = path ? open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : -1;
     if (fd >= 0) {
         char line[32];
-        int len = snprintf(line, sizeof line, "%llu\n", (unsigned long long)written);
+        int len = snprintf(line, sizeof line, "%llu\n", (unsigned long long)atomic_load(&written));
         if (len > 0 && write(fd, line, (size_t)len) < 0)
             len = 0;
         close(fd);
@@ -74,23 +76,23 @@ static void report_written(void)
 
 size_t as_fault_write_allow(size_t n)
 {
-    static int reporting;
-    if (!reporting && getenv("AIRSEAL_TEST_WRITTEN_TO") != NULL) {
-        reporting = 1;
+    static atomic_int reporting;
+    if (getenv("AIRSEAL_TEST_WRITTEN_TO") != NULL && atomic_exchange(&reporting, 1) == 0)
         atexit(report_written);
-    }
     const char *lim = getenv("AIRSEAL_TEST_ENOSPC_AT");
-    if (lim != NULL) {
-        uint64_t limit = strtoull(lim, NULL, 10);
-        if (written >= limit) {
+    if (lim == NULL) {
+        atomic_fetch_add(&written, (uint64_t)n);
+        return n;
+    }
+    uint64_t limit = strtoull(lim, NULL, 10), was = atomic_load(&written), take;
+    do {
+        if (was >= limit) {
             errno = ENOSPC;
             return 0;
         }
-        if ((uint64_t)n > limit - written)
-            n = (size_t)(limit - written);
-    }
-    written += n;
-    return n;
+        take = (uint64_t)n > limit - was ? limit - was : (uint64_t)n;
+    } while (!atomic_compare_exchange_weak(&written, &was, was + take));
+    return (size_t)take;
 }
 #else
 /* ISO C forbids an empty translation unit. */

@@ -115,8 +115,17 @@ typedef struct as_ec_columns {
 /* Allocates n (at most AS_EC_MAX_SHARDS) columns. */
 int as_ec_columns_alloc(as_ec_columns *c, unsigned n, as_error *err);
 
-/* Computes and writes every parity block. */
+/* Computes and writes every parity block, on the calling thread. */
 int as_ec_encode(const as_ec_layout *l, const as_ec_io *io, as_error *err);
+
+/*
+ * As as_ec_encode, with the stripes shared among `threads` (1 or 2) threads, each with
+ * scratch of its own: io->read_data and io->write_parity are then called from two threads at
+ * once (for different blocks; they must allow that), io->progress from one at a time. The
+ * parity is the same whatever the timing. On failure, the first failure's error.
+ */
+int as_ec_encode_threads(const as_ec_layout *l, const as_ec_io *io, unsigned threads,
+                         as_error *err);
 
 /*
  * Rebuilds the data blocks whose data_ok[i] is false, from the other data blocks and the

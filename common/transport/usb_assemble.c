@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/pipe.h"
 #include "../core/text.h"
 #include "../crypto/minisign.h"
 #include "../crypto/sha256.h"
@@ -96,25 +97,35 @@ static int rep_read_parity(void *ctx, uint32_t p, uint32_t off, uint8_t *buf, ui
 /* ---------------------------------------------------------------- without an index */
 
 /* The whole file's SHA-256 (checked against the index or shown) and the signature's prehash,
- * computed as the bytes go by. */
+ * computed as the bytes go by. base takes bytes for the prehash alone, so that it can run on
+ * a thread of its own while the caller hashes. */
 typedef struct whole_hash {
+    as_writer base;
     as_sha256_ctx sha;
     as_mini_prehash pre;
     uint64_t size;
 } whole_hash;
-
-static void whole_init(whole_hash *w)
-{
-    as_sha256_init(&w->sha);
-    as_mini_prehash_init(&w->pre);
-    w->size = 0;
-}
 
 static void whole_update(whole_hash *w, const uint8_t *p, size_t n)
 {
     as_sha256_update(&w->sha, p, n);
     as_mini_prehash_update(&w->pre, p, n);
     w->size += n;
+}
+
+static int prehash_write(as_writer *self, const uint8_t *p, size_t n, as_error *err)
+{
+    (void)err;
+    as_mini_prehash_update(&((whole_hash *)self)->pre, p, n);
+    return 0;
+}
+
+static void whole_init(whole_hash *w)
+{
+    w->base.write = prehash_write;
+    as_sha256_init(&w->sha);
+    as_mini_prehash_init(&w->pre);
+    w->size = 0;
 }
 
 /* Copies the one plain bundle.age into o. */
@@ -272,7 +283,20 @@ static int repair(as_usb_in *in, as_outfile *o, const bool *data_ok, uint8_t *bu
     return rc;
 }
 
-/* Reads the rebuilt file back whole: its SHA-256 must be the index's; the signature's
+/* The whole file's digests out of w (the prehash's thread done): its SHA-256 must be the
+ * index's. */
+static int check_whole(const as_usb_in *in, whole_hash *w, uint8_t sha256[32], uint8_t prehash[64],
+                       as_error *err)
+{
+    as_sha256_final(&w->sha, sha256);
+    as_mini_prehash_final(&w->pre, prehash);
+    if (w->size != in->ix.layout.size || !as_equal_ct(sha256, in->ix.sealed_sha256, 32))
+        return as_fail(err, AS_ERR_REJECTED,
+                       "the rebuilt bundle.age does not match the SHA-256 in bundle.index");
+    return 0;
+}
+
+/* Reads the repaired file back whole: its SHA-256 must be the index's; the signature's
  * prehash comes with it. */
 static int hash_rebuilt(const as_usb_in *in, as_outfile *o, uint8_t *buf, uint8_t sha256[32],
                         uint8_t prehash[64], as_error *err)
@@ -287,12 +311,74 @@ static int hash_rebuilt(const as_usb_in *in, as_outfile *o, uint8_t *buf, uint8_
         whole_update(&w, buf, take);
         at += take;
     }
-    as_sha256_final(&w.sha, sha256);
-    as_mini_prehash_final(&w.pre, prehash);
-    if (!as_equal_ct(sha256, in->ix.sealed_sha256, 32))
-        return as_fail(err, AS_ERR_REJECTED,
-                       "the rebuilt bundle.age does not match the SHA-256 in bundle.index");
-    return 0;
+    return check_whole(in, &w, sha256, prehash, err);
+}
+
+/*
+ * The common case first: each data block from its first readable copy, unchecked, into o,
+ * into w's SHA-256 here and into pre (w's prehash, on a thread of its own). Returns 1 when
+ * every block was read, 0 when some copy was short (the careful path decides), -1 when
+ * writing failed.
+ */
+static int place_first_copies(as_usb_in *in, as_outfile *o, uint8_t *buf, whole_hash *w,
+                              as_writer *pre, const as_progress_sink *progress, as_error *err)
+{
+    const as_ec_layout *l = &in->ix.layout;
+    as_progress pg;
+    as_progress_start_unit(&pg, progress, "Checking", "blocks", l->k_total);
+    int rc = 1;
+    for (uint32_t i = 0; rc == 1 && i < l->k_total; i++) {
+        uint32_t len = as_ec_data_len(l, i);
+        uint64_t off = (uint64_t)i * l->block;
+        bool got = in->nraw > 0 && pread(in->raw[0].fd, buf, len, (off_t)off) == (ssize_t)len;
+        if (!got)
+            got = parts_read(in, AS_USB_AGE, off, buf, len, NULL, 0, buf, len) == 1;
+        if (!got)
+            rc = 0;
+        else if (as_pwrite_all(o->fd, buf, len, (off_t)off) != 0)
+            rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot write %s", o->path);
+        else if (as_write(pre, buf, len, err) != 0)
+            rc = -1;
+        else
+            as_sha256_update(&w->sha, buf, len);
+        w->size += len;
+        as_progress_set(&pg, i + 1);
+    }
+    as_progress_finish(&pg);
+    return rc;
+}
+
+/*
+ * bundle.age into o with its SHA-256 (the index's) and the signature's prehash. An undamaged
+ * bundle is read once: when the first copies of the blocks hash, whole, to the index's
+ * SHA-256, every block is intact and the block digests need not be computed (they are for
+ * finding damage). Otherwise every block is checked against its digest, the damaged ones
+ * repaired from parity, and the result read back and hashed.
+ */
+static int place_and_hash(as_usb_in *in, as_outfile *o, bool *data_ok, uint8_t *buf,
+                          as_usb_report *rep, uint8_t sha256[32], uint8_t prehash[64],
+                          const as_progress_sink *progress, as_error *err)
+{
+    whole_hash w;
+    as_async_writer aw;
+    whole_init(&w);
+    if (as_async_writer_start(&aw, &w.base, 4, 256u << 10, err) != 0)
+        return -1;
+    int rc = place_first_copies(in, o, buf, &w, &aw.base, progress, err);
+    if (rc == 1 && as_async_writer_finish(&aw, err) != 0)
+        rc = -1;
+    as_async_writer_abort(&aw);
+    if (rc < 0)
+        return -1;
+    if (rc == 1) {
+        as_error quiet = {0};
+        if (check_whole(in, &w, sha256, prehash, &quiet) == 0)
+            return 0;
+    }
+    rc = place_good_blocks(in, o, data_ok, buf, rep, progress, err);
+    if (rc == 0 && rep->blocks_damaged > 0)
+        rc = repair(in, o, data_ok, buf, rep, err);
+    return rc != 0 ? -1 : hash_rebuilt(in, o, buf, sha256, prehash, err);
 }
 
 int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sha256[32],
@@ -308,11 +394,7 @@ int as_usb_assemble(as_usb_in *in, as_outfile *o, as_usb_report *rep, uint8_t sh
     if (rc == 0 && ftruncate(o->fd, (off_t)l->size) != 0)
         rc = as_fail_errno(err, AS_ERR_IO, errno, "cannot create %s", o->path);
     if (rc == 0)
-        rc = place_good_blocks(in, o, data_ok, buf, rep, progress, err);
-    if (rc == 0 && rep->blocks_damaged > 0)
-        rc = repair(in, o, data_ok, buf, rep, err);
-    if (rc == 0)
-        rc = hash_rebuilt(in, o, buf, sha256, prehash, err);
+        rc = place_and_hash(in, o, data_ok, buf, rep, sha256, prehash, progress, err);
     if (rc == 0)
         *size = l->size;
     free(data_ok);

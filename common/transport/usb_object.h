@@ -36,7 +36,8 @@ void as_usb_object_end_parts(as_usb_object_out *o);
 /* Creates every file of an object of known size, for random-access writes. */
 int as_usb_object_preallocate(as_usb_object_out *o, const char *dir, uint64_t size, as_error *err);
 
-/* Reads (write false) or writes n bytes at object offset off; ranges may cross parts. */
+/* Reads (write false) or writes n bytes at object offset off; ranges may cross parts. Only
+ * pread/pwrite on files already made: two threads may call it at once for different ranges. */
 int as_usb_object_io(as_usb_object_out *o, uint64_t off, uint8_t *buf, size_t n, bool write,
                      as_error *err);
 

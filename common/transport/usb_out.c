@@ -168,7 +168,7 @@ static int write_parity(as_usb_out *u, as_usb_index *ix, as_usb_object_out **par
                    .write_parity = enc_write_parity,
                    .progress = enc_progress};
     int rc = as_usb_object_preallocate(*parity, u->dir, (uint64_t)l->m_total * l->block, err) ||
-             as_ec_encode(l, &io, err);
+             as_ec_encode_threads(l, &io, 2, err); /* pread/pwrite: safe on two threads */
     as_progress_finish(&pg);
     if (rc != 0)
         return -1;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # airseal-send pack refuses, with one clear line and nothing written, what it cannot seal
 # faithfully: unreadable files (named), special files, symbolic links, no input, a non-empty
-# OUTDIR, a recipient that does not parse, a key that is not a secret key.
+# OUTDIR, a recipient that does not parse, a key that is not a secret key, a file that
+# changes while it is being sealed.
 . "$AIRSEAL_ROOT/tests/lib.sh"
 
 check "keygen" airseal-send keygen -o ngo --no-passphrase
@@ -58,6 +59,41 @@ fi
 user_bins airseal-send
 expect 1 "cannot read ev/locked: Permission denied" "an unreadable file is named" -- as_user env -C shared "$T/ubin/airseal-send" pack -r r.pub -s ngo.key -o out ev
 [ ! -e shared/out ] && ok "unreadable file: nothing written" || not_ok "unreadable file: output left"
+
+# A file that changes between the hash pass and the seal pass fails the pack, named, with
+# nothing written and no thread left running: the pack is stopped once the first file is
+# sealed (AIRSEAL_TEST_STOP_AT), then a later file gets other bytes of the same size, or
+# shrinks. (The manifest is signed by then: sealing on would ship digests that lie.)
+stopped_state() { # PID: waits until it is stopped (T)
+    for _ in $(seq 1 200); do
+        grep -q "^State:.*T" "/proc/$1/status" 2> /dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+mkdir -p chg && printf 'first\n' > chg/a.txt
+for how in content size; do
+    head -c 3000000 /dev/zero > chg/z.bin
+    AIRSEAL_TEST_STOP_AT=pack:file-sealed airseal-send pack -r $R -s ngo.key -o out chg > /dev/null 2> chg.err &
+    bg=$!
+    stopped_state $bg || not_ok "the pack did not stop after its first file"
+    if [ $how = content ]; then
+        printf 'X' | dd of=chg/z.bin bs=1 seek=2000000 conv=notrunc 2> /dev/null
+        want="chg/z.bin changed while being sealed \(its content differs from the first read\)"
+    else
+        truncate -s 1000 chg/z.bin
+        want="chg/z.bin changed while being sealed \(size or type\)"
+    fi
+    kill -CONT $bg
+    wait $bg
+    rc=$?
+    if [ $rc = 1 ] && [ "$(wc -l < chg.err)" = 1 ] && grep -qE "$want" chg.err; then
+        ok "a file changed ($how) during the seal fails the pack, named"
+    else
+        not_ok "a file changed ($how) during the seal: status $rc, $(head -c 300 chg.err)"
+    fi
+    nothing "file changed ($how)"
+done
 
 # And the same evidence, once sound, packs.
 check "sound evidence packs" airseal-send pack -r $R -s ngo.key -o out ev

@@ -1,4 +1,6 @@
 /* test_erasure.c: Reed-Solomon stripes: layout properties, any k of n, repair, limits. */
+#include <stdio.h>
+
 #include "helpers.h"
 
 #include "common/transport/erasure.h"
@@ -204,12 +206,60 @@ static void burst_repair(void **state)
     free(pok);
 }
 
+/* A parity write that fails at parity block `bad` with its own message. */
+static int bad_write_parity(void *ctx, uint32_t p, uint32_t off, const uint8_t *buf, uint32_t len,
+                            as_error *err)
+{
+    memobj *o = ctx;
+    if (p == o->l->m_total / 2)
+        return as_fail(err, AS_ERR_IO, "parity block %u: disk full", p);
+    return m_write_parity(ctx, p, off, buf, len, err);
+}
+
+/* Two threads write exactly the parity one thread writes, for several shapes; a failure on
+ * either thread ends the encode with that failure's message. */
+static void threaded_parity_matches(void **state)
+{
+    (void)state;
+    static const struct {
+        uint64_t size;
+        uint32_t block;
+        unsigned pct;
+    } cases[] = {
+        {3000000, 4096, 5}, {700001, 65536 + 4096, 30}, {5000, 4096, 5}, {1 << 20, 4096, 0}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        as_ec_layout l;
+        as_error err = {0};
+        assert_int_equal(as_ec_plan(&l, cases[c].size, cases[c].block, cases[c].pct, &err), 0);
+        uint8_t *data = seeded_alloc(cases[c].size + l.block, (uint32_t)c + 50);
+        memobj one = {&l, data, calloc(l.m_total + 1, l.block)};
+        memobj two = {&l, data, calloc(l.m_total + 1, l.block)};
+        as_ec_io io1 = {.ctx = &one, .read_data = m_read_data, .write_parity = m_write_parity};
+        as_ec_io io2 = {.ctx = &two, .read_data = m_read_data, .write_parity = m_write_parity};
+        assert_int_equal(as_ec_encode(&l, &io1, &err), 0);
+        assert_int_equal(as_ec_encode_threads(&l, &io2, 2, &err), 0);
+        assert_memory_equal(one.parity, two.parity, (size_t)l.m_total * l.block + 1);
+        if (l.m_total > 0) {
+            io2.write_parity = bad_write_parity;
+            assert_int_equal(as_ec_encode_threads(&l, &io2, 2, &err), -1);
+            assert_int_equal(err.code, AS_ERR_IO);
+            char want[64];
+            snprintf(want, sizeof want, "parity block %u: disk full", l.m_total / 2);
+            assert_string_equal(err.msg, want);
+        }
+        free(one.parity);
+        free(two.parity);
+        free(data);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(layout_properties),
         cmocka_unit_test(any_k_of_n),
         cmocka_unit_test(burst_repair),
+        cmocka_unit_test(threaded_parity_matches),
     };
     return cmocka_run_group_tests(tests, crypto_setup, NULL);
 }
