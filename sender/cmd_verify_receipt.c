@@ -8,6 +8,9 @@
 #include "commands.h"
 #include "common/core/file.h"
 #include "common/core/text.h"
+#include "common/crypto/checkpoint.h"
+#include "common/crypto/sha256.h"
+#include "common/station/custody.h"
 #include "common/station/receipt.h"
 #include "common/transport/usb_in.h"
 #include "common/ui/cli.h"
@@ -29,13 +32,50 @@ enum {
     OPT_BUNDLE = AS_OPT_FIRST_VERB_OPTION
 };
 
+/* What the inclusion proof beside a receipt showed: 0 when there is none. */
+typedef struct proof_seen {
+    uint64_t tree_size;
+} proof_seen;
+
+/*
+ * Checks RECEIPT.tlog when it exists (receipts since the custody log became a tree log):
+ * its entry is this receipt's import entry (same number, same receipt text by SHA-256),
+ * signed by the station and included in the station's signed checkpoint.
+ */
+static int check_proof(const char *path, const as_mini_pubkey *pk, const uint8_t *text,
+                       size_t tlen, const as_receipt *r, proof_seen *seen, as_error *err)
+{
+    static as_log_entry e;
+    char *tlog = as_path_fmt(err, "%s.tlog", path), want[65];
+    uint8_t *data = NULL;
+    size_t len;
+    int have = tlog ? as_path_exists(tlog, err) : -1;
+    int rc = have <= 0 ? have
+             : as_file_read_all_flags(tlog, AS_TLOG_PROOF_MAX, AS_FILE_NOFOLLOW, &data, &len,
+                                      err) != 0
+                 ? -1
+                 : as_custody_entry_verify(data, len, pk, &e, &seen->tree_size, err);
+    free(tlog);
+    free(data);
+    if (rc != 0 || have == 0)
+        return rc;
+    as_sha256_hex(want, text, tlen);
+    const char *got = as_log_get(&e, "receipt-sha256");
+    if (strcmp(e.event, "import") != 0 || e.seq != r->custody_entry || got == NULL ||
+        strcmp(got, want) != 0)
+        return as_fail(err, AS_ERR_REJECTED,
+                       "the inclusion proof is for custody log entry %llu, not this receipt's",
+                       (unsigned long long)e.seq);
+    return 0;
+}
+
 /*
  * Verifies the receipt at path against the station key in keyfile and, when bundle is not
  * NULL, that it is for the sealed file of the bundle folder there (same bundle id, size and
  * SHA-256). Fills *r.
  */
 static int check_receipt(const char *keyfile, const char *path, const char *bundle, as_receipt *r,
-                         as_error *err)
+                         proof_seen *seen, as_error *err)
 {
     as_mini_pubkey pk;
     uint8_t *text = NULL, *sig = NULL;
@@ -44,6 +84,8 @@ static int check_receipt(const char *keyfile, const char *path, const char *bund
     if (as_mini_pubkey_load(&pk, keyfile, err) == 0 &&
         as_receipt_load(path, &text, &tlen, &sig, &slen, err) == 0)
         rc = as_receipt_verify(text, tlen, sig, slen, &pk, r, err);
+    if (rc == 0)
+        rc = check_proof(path, &pk, text, tlen, r, seen, err);
     free(text);
     free(sig);
     if (rc != 0 || bundle == NULL)
@@ -120,8 +162,9 @@ int cmd_verify_receipt(int argc, char **argv)
         return as_cli_usage("verify-receipt", "expected exactly one RECEIPT");
     as_error err = {0};
     as_receipt r;
+    proof_seen seen = {0};
     const char *receipt = argv[optind];
-    if (check_receipt(keyfile, receipt, bundle, &r, &err) != 0) {
+    if (check_receipt(keyfile, receipt, bundle, &r, &seen, &err) != 0) {
         if (json) {
             as_json j;
             as_cli_json_begin(&j, stdout, "verify-receipt");
@@ -156,5 +199,12 @@ int cmd_verify_receipt(int argc, char **argv)
                as_text_shown(sb, sizeof sb, bundle));
     printf("    Custody log entry %llu. Keep this receipt with your records.\n",
            (unsigned long long)r.custody_entry);
+    if (seen.tree_size != 0)
+        printf("    Inclusion proof: the entry is in the station's signed custody log of %llu "
+               "entries.\n",
+               (unsigned long long)seen.tree_size);
+    else
+        printf("    This receipt carries no inclusion proof (RECEIPT.tlog): it was made before "
+               "the station's custody log became a Merkle tree log.\n");
     return 0;
 }

@@ -16,6 +16,7 @@
 #include "../core/faults.h"
 #include "../core/file.h"
 #include "../core/text.h"
+#include "../crypto/checkpoint.h"
 #include "../crypto/sha256.h"
 #include "../image/qr.h"
 #include "custody.h"
@@ -315,6 +316,32 @@ static int log_import(const as_station *st, as_custody *log, const as_intake_inp
                              &r->custody_entry, err);
 }
 
+/*
+ * Writes receipts/<id>.receipt.tlog: the proof that custody entry seq is in the station's
+ * signed tree (as_custody_prove), signing a checkpoint first if a crash left it behind. Only
+ * after the entry landed, so no proof names an entry the log lacks. Nothing for a log from
+ * before the tree.
+ */
+static int write_proof(const as_station *st, as_custody *log, uint64_t seq, const char *id,
+                       as_error *err)
+{
+    if (!as_custody_is_tree(log))
+        return 0;
+    as_buf b;
+    as_buf_init(&b, AS_TLOG_PROOF_MAX);
+    char *path = as_path_fmt(err, "%s/%s/%s.receipt.tlog", st->dir, AS_STATION_RECEIPTS, id);
+    int rc = path != NULL && as_custody_sync(log, st->signer, err) == 0 &&
+                     as_custody_prove(log, seq, &b, err) == 0 &&
+                     as_file_write_atomic(path, b.data, b.len, 0644, err) == 0
+                 ? 0
+                 : -1;
+    if (rc == 0)
+        as_fault_point("import:proof-written");
+    free(path);
+    as_buf_free(&b);
+    return rc;
+}
+
 /* Step 5: the signed receipt, then the log entry (on the log verified under this lock). */
 static int issue_receipt(as_station *st, as_custody *log, const as_intake_input *in,
                          const signer_pick *sp, const as_bundle_comment *c, as_import_result *r,
@@ -326,7 +353,8 @@ static int issue_receipt(as_station *st, as_custody *log, const as_intake_input 
     fill_receipt(&rc, st, in, sp, c, as_custody_count(log) + 1);
     int ok = as_receipt_format(&rc, &text, err) == 0 &&
                      write_receipt(st, &rc, &text, r, err) == 0 &&
-                     log_import(st, log, in, sp, &rc, &text, r, err) == 0
+                     log_import(st, log, in, sp, &rc, &text, r, err) == 0 &&
+                     write_proof(st, log, r->custody_entry, rc.bundle_id, err) == 0
                  ? 0
                  : -1;
     as_buf_free(&text);
@@ -506,7 +534,11 @@ static int known_id(as_station *st, as_custody *log, const as_intake_input *in,
         r->custody_entry = fi->seq;
         snprintf(r->receipt_path, sizeof r->receipt_path, "%s/%s/%s.receipt", st->dir,
                  AS_STATION_RECEIPTS, id);
-        return 0;
+        /* A crash after the entry landed may have left its proof unwritten: write it now. */
+        char *tlog = as_path_fmt(err, "%s.tlog", r->receipt_path);
+        int have = tlog ? as_path_exists(tlog, err) : -1;
+        free(tlog);
+        return have < 0 ? -1 : have ? 0 : write_proof(st, log, fi->seq, id, err);
     }
     if (vault_find(st, id, &found, err) != 0)
         return -1;
