@@ -241,7 +241,9 @@ static int verify_receipt(const char *target, const char *keyfile, const char *s
     if (station_key(&pk, keyfile, station, err) != 0 ||
         as_receipt_load(target, &text, &tlen, &sig, &slen, err) != 0)
         return -1;
-    int rc = as_receipt_verify(text, tlen, sig, slen, &pk, &r, err);
+    int rc = as_receipt_is_proof(sig, slen)
+                 ? as_receipt_verify_proof(text, tlen, sig, slen, &pk, &r, NULL, err)
+                 : as_receipt_verify(text, tlen, sig, slen, &pk, &r, err);
     free(text);
     free(sig);
     if (rc != 0)

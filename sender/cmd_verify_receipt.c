@@ -38,15 +38,14 @@ typedef struct proof_seen {
 } proof_seen;
 
 /*
- * Checks RECEIPT.tlog when it exists (receipts since the custody log became a tree log):
- * its entry is this receipt's import entry (same number, same receipt text by SHA-256),
- * signed by the station and included in the station's signed checkpoint.
+ * Checks RECEIPT.tlog when it exists (receipts since the custody log became a tree log)
+ * with as_receipt_verify_proof.
  */
 static int check_proof(const char *path, const as_mini_pubkey *pk, const uint8_t *text,
-                       size_t tlen, const as_receipt *r, proof_seen *seen, as_error *err)
+                       size_t tlen, proof_seen *seen, as_error *err)
 {
-    static as_log_entry e;
-    char *tlog = as_path_fmt(err, "%s.tlog", path), want[65];
+    as_receipt again;
+    char *tlog = as_path_fmt(err, "%s.tlog", path);
     uint8_t *data = NULL;
     size_t len;
     int have = tlog ? as_path_exists(tlog, err) : -1;
@@ -54,19 +53,11 @@ static int check_proof(const char *path, const as_mini_pubkey *pk, const uint8_t
              : as_file_read_all_flags(tlog, AS_TLOG_PROOF_MAX, AS_FILE_NOFOLLOW, &data, &len,
                                       err) != 0
                  ? -1
-                 : as_custody_entry_verify(data, len, pk, &e, &seen->tree_size, err);
+                 : as_receipt_verify_proof(text, tlen, data, len, pk, &again, &seen->tree_size,
+                                           err);
     free(tlog);
     free(data);
-    if (rc != 0 || have == 0)
-        return rc;
-    as_sha256_hex(want, text, tlen);
-    const char *got = as_log_get(&e, "receipt-sha256");
-    if (strcmp(e.event, "import") != 0 || e.seq != r->custody_entry || got == NULL ||
-        strcmp(got, want) != 0)
-        return as_fail(err, AS_ERR_REJECTED,
-                       "the inclusion proof is for custody log entry %llu, not this receipt's",
-                       (unsigned long long)e.seq);
-    return 0;
+    return rc;
 }
 
 /*
@@ -83,9 +74,11 @@ static int check_receipt(const char *keyfile, const char *path, const char *bund
     int rc = -1;
     if (as_mini_pubkey_load(&pk, keyfile, err) == 0 &&
         as_receipt_load(path, &text, &tlen, &sig, &slen, err) == 0)
-        rc = as_receipt_verify(text, tlen, sig, slen, &pk, r, err);
-    if (rc == 0)
-        rc = check_proof(path, &pk, text, tlen, r, seen, err);
+        rc = as_receipt_is_proof(sig, slen) /* a QR code with the proof in place of the sig */
+                 ? as_receipt_verify_proof(text, tlen, sig, slen, &pk, r, &seen->tree_size, err)
+                 : as_receipt_verify(text, tlen, sig, slen, &pk, r, err);
+    if (rc == 0 && seen->tree_size == 0)
+        rc = check_proof(path, &pk, text, tlen, seen, err);
     free(text);
     free(sig);
     if (rc != 0 || bundle == NULL)

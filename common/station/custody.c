@@ -466,30 +466,43 @@ static int check_checkpoint(as_custody *log, as_error *err)
     return 0;
 }
 
-/* Signs a checkpoint of the whole log and writes it atomically, if the newest one is older. */
-static int sign_checkpoint(as_custody *log, const as_mini_seckey *sk, as_error *err)
+/* Signs a checkpoint of the whole log as it is in memory into out. */
+static int make_checkpoint(const as_custody *log, const as_mini_seckey *sk, as_buf *out,
+                           as_error *err)
 {
     as_checkpoint cp = {.size = log->count};
-    as_buf b;
-    if (log->ckpt != NULL && log->ckpt_size == log->count)
-        return 0;
     memcpy(cp.origin, log->vkey.name, log->vkey.name_len);
     cp.origin_len = log->vkey.name_len;
     as_tlog_frontier_root(&log->tree.f, cp.root);
-    as_buf_init(&b, AS_NOTE_MAX);
-    int rc = as_checkpoint_sign(&b, &cp, &log->vkey, sk->sk, err);
-    if (rc == 0)
-        rc = as_file_write_atomic(log->ckpt_path, b.data, b.len, 0644, err);
-    if (rc == 0) {
-        free(log->ckpt);
-        log->ckpt = b.data;
-        log->ckpt_len = b.len;
-        log->ckpt_size = log->count;
-        as_fault_point("custody:checkpoint-written");
+    as_buf_init(out, AS_NOTE_MAX);
+    return as_checkpoint_sign(out, &cp, &log->vkey, sk->sk, err);
+}
+
+/* Writes a checkpoint of the whole log atomically and keeps it (taking b's bytes). */
+static int publish_checkpoint(as_custody *log, as_buf *b, as_error *err)
+{
+    if (as_file_write_atomic(log->ckpt_path, b->data, b->len, 0644, err) != 0)
+        return -1;
+    free(log->ckpt);
+    log->ckpt = b->data;
+    log->ckpt_len = b->len;
+    log->ckpt_size = log->count;
+    b->data = NULL;
+    as_fault_point("custody:checkpoint-written");
+    return 0;
+}
+
+/* Signs and writes a checkpoint of the whole log, if the newest one is older. */
+static int sign_checkpoint(as_custody *log, const as_mini_seckey *sk, as_error *err)
+{
+    as_buf b;
+    if (log->ckpt != NULL && log->ckpt_size == log->count)
         return 0;
-    }
+    int rc = make_checkpoint(log, sk, &b, err) == 0 && publish_checkpoint(log, &b, err) == 0
+                 ? 0
+                 : -1;
     as_buf_free(&b);
-    return -1;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- open, append, close */
@@ -599,14 +612,81 @@ static int reserve_entry(as_custody *log, size_t len, as_error *err)
                : -1;
 }
 
+/* What an append changes in the handle, to put back when a step after the line fails. */
+typedef struct undo {
+    size_t end;
+    uint64_t count, nrec, tree_nrec;
+    uint8_t head[32];
+    as_tlog_frontier f;
+    bool marked;
+} undo;
+
+static void undo_save(const as_custody *log, undo *u)
+{
+    u->end = log->end;
+    u->count = log->count;
+    u->nrec = log->tree.nrec;
+    u->tree_nrec = log->tree_nrec;
+    memcpy(u->head, log->head, 32);
+    u->f = log->tree.f;
+    u->marked = log->marked;
+}
+
+/*
+ * Takes a landed entry back: the log is cut to its old end and the tree file to its old
+ * records (records beyond the log would be cut at the next open anyway), so the entry never
+ * happened; no checkpoint covers it yet. When the log cannot be cut, count becomes 0.
+ */
+static void undo_entry(as_custody *log, const undo *u)
+{
+    bool cut = ftruncate(log->fd, (off_t)u->end) == 0 && fsync(log->fd) == 0;
+    if (log->tree_fd >= 0 && log->tree_nrec > u->tree_nrec &&
+        ftruncate(log->tree_fd, (off_t)(u->tree_nrec * TREE_REC)) == 0)
+        (void)fsync(log->tree_fd);
+    log->end = log->size = u->end;
+    log->count = cut ? u->count : 0;
+    log->tree.nrec = u->nrec;
+    log->tree_nrec = u->tree_nrec;
+    memcpy(log->head, u->head, 32);
+    log->tree.f = u->f;
+    log->marked = u->marked;
+}
+
+/* Proves the newest entry against the checkpoint ck (not yet published) and hands the proof
+ * to landed. */
+static int hand_proof(as_custody *log, const as_buf *ck, as_custody_landed_fn landed, void *ctx,
+                      as_error *err)
+{
+    uint8_t *old = log->ckpt;
+    size_t old_len = log->ckpt_len;
+    uint64_t old_size = log->ckpt_size;
+    as_buf proof;
+    as_buf_init(&proof, AS_TLOG_PROOF_MAX);
+    log->ckpt = ck->data;
+    log->ckpt_len = ck->len;
+    log->ckpt_size = log->count;
+    int rc = as_custody_prove(log, log->count, &proof, err) == 0 &&
+                     landed(ctx, log->count, proof.data, proof.len, err) == 0
+                 ? 0
+                 : -1;
+    log->ckpt = old;
+    log->ckpt_len = old_len;
+    log->ckpt_size = old_size;
+    as_buf_free(&proof);
+    return rc;
+}
+
 /*
  * After the line b landed: keeps it (memory reserved, cannot fail), then, for a tree log,
- * appends its tree records and signs a checkpoint of the whole log. A failure there leaves
- * the entry in the log (the next open completes the tree, the next append the checkpoint).
+ * appends its tree records, signs a checkpoint of the whole log, hands the entry's proof to
+ * landed (may be NULL) and publishes the checkpoint. When any of these fails the entry is
+ * taken back (undo_entry): an append is all or nothing, as without the tree.
  */
 static int entry_landed(as_custody *log, const as_mini_seckey *sk, const as_buf *b,
-                        const char *event, as_error *err)
+                        const char *event, const undo *u, as_custody_landed_fn landed, void *ctx,
+                        as_error *err)
 {
+    as_buf ck = {0};
     as_sha256(log->head, b->data, b->len - 1);
     memcpy(log->data + log->end, b->data, b->len);
     log->off[log->count] = log->end;
@@ -622,20 +702,25 @@ static int entry_landed(as_custody *log, const as_mini_seckey *sk, const as_buf 
     int rc = sync_tree_file(log, err);
     if (rc == 0) {
         as_fault_point("custody:tree-appended");
-        rc = sign_checkpoint(log, sk, err);
+        rc = make_checkpoint(log, sk, &ck, err);
     }
+    if (rc == 0 && landed != NULL)
+        rc = hand_proof(log, &ck, landed, ctx, err);
+    if (rc == 0)
+        rc = publish_checkpoint(log, &ck, err);
+    as_buf_free(&ck);
     if (rc != 0)
-        as_error_prefix(err, "custody log entry %llu was written but not its tree: ",
-                        (unsigned long long)log->count);
+        undo_entry(log, u);
     return rc;
 }
 
-int as_custody_append(as_custody *log, const as_mini_seckey *sk, const char *event,
-                      const as_log_field *fields, size_t nfields, time_t when, uint64_t *seq,
-                      as_error *err)
+int as_custody_append_proven(as_custody *log, const as_mini_seckey *sk, const char *event,
+                             const as_log_field *fields, size_t nfields, time_t when,
+                             as_custody_landed_fn landed, void *ctx, uint64_t *seq, as_error *err)
 {
     as_mini_pubkey pk;
     as_buf b;
+    undo u;
     as_mini_seckey_public(sk, &pk);
     if (log->fd < 0 || log->count == 0)
         return as_fail(err, AS_ERR_INTERNAL, "custody log %s is not open for appending", log->path);
@@ -643,6 +728,7 @@ int as_custody_append(as_custody *log, const as_mini_seckey *sk, const char *eve
         return as_fail(err, AS_ERR_INTERNAL, "custody log %s: not signed with the station key",
                        log->path);
     as_buf_init(&b, AS_LOG_LINE_MAX + 2);
+    undo_save(log, &u);
     int rc = format_entry(&b, log->count + 1, when, event, fields, nfields, log->head, sk, err);
     if (rc == 0)
         rc = reserve_entry(log, b.len, err);
@@ -650,12 +736,19 @@ int as_custody_append(as_custody *log, const as_mini_seckey *sk, const char *eve
         rc = write_entry(log, &b, err);
     if (rc == 0) {
         as_fault_point("custody:after-write");
-        rc = entry_landed(log, sk, &b, event, err);
-        if (seq != NULL)
+        rc = entry_landed(log, sk, &b, event, &u, landed, ctx, err);
+        if (rc == 0 && seq != NULL)
             *seq = log->count;
     }
     as_buf_free(&b);
     return rc;
+}
+
+int as_custody_append(as_custody *log, const as_mini_seckey *sk, const char *event,
+                      const as_log_field *fields, size_t nfields, time_t when, uint64_t *seq,
+                      as_error *err)
+{
+    return as_custody_append_proven(log, sk, event, fields, nfields, when, NULL, NULL, seq, err);
 }
 
 int as_custody_sync(as_custody *log, const as_mini_seckey *sk, as_error *err)

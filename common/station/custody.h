@@ -118,8 +118,9 @@ uint64_t as_custody_count(const as_custody *log);
 
 /*
  * Appends one entry signed by sk, which must be the station key the log was verified with,
- * to a log opened with AS_CUSTODY_APPEND. *seq (may be NULL) receives the new entry's
- * number. On failure the file is as it was (see as_custody_count for when it cannot be).
+ * to a log opened with AS_CUSTODY_APPEND: the line, then (a tree log) its tree records and a
+ * new checkpoint. *seq (may be NULL) receives the new entry's number. On failure the files
+ * are as they were (see as_custody_count for when they cannot be).
  */
 int as_custody_append(as_custody *log, const as_mini_seckey *sk, const char *event,
                       const as_log_field *fields, size_t nfields, time_t when, uint64_t *seq,
@@ -170,6 +171,25 @@ uint64_t as_custody_tree_records(uint64_t n);
 
 /* The station's note key: its public key named by its origin "airseal.station/<id>". */
 int as_custody_origin(const as_mini_pubkey *station, as_note_vkey *vkey, as_error *err);
+
+/*
+ * Called by as_custody_append_proven once the new entry seq and its tree records have landed
+ * and before the checkpoint that covers it is published, with the entry's proof (what
+ * as_custody_prove will give once it is): the caller stores it, so that every proof it hands
+ * out names an entry that is in the log. Returns 0, or -1 with err set to take the entry back.
+ */
+typedef int (*as_custody_landed_fn)(void *ctx, uint64_t seq, const uint8_t *proof, size_t len,
+                                    as_error *err);
+
+/*
+ * as_custody_append, and for a tree log landed (may be NULL) is given the entry's proof
+ * before its checkpoint is published. If landed, the tree records or the checkpoint fail,
+ * the entry is taken back (the log and tree file cut to where they were): the append
+ * happened entirely or not at all. For a log from before the tree landed is not called.
+ */
+int as_custody_append_proven(as_custody *log, const as_mini_seckey *sk, const char *event,
+                             const as_log_field *fields, size_t nfields, time_t when,
+                             as_custody_landed_fn landed, void *ctx, uint64_t *seq, as_error *err);
 
 /* Closes the file and frees the handle. Accepts NULL. */
 void as_custody_close(as_custody *log);

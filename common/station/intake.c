@@ -287,7 +287,51 @@ out:
     return ok;
 }
 
-/* Appends the import entry, which commits to the exact receipt text, to the open log. */
+/* Where the proof of an import entry goes: beside its receipt. */
+typedef struct proof_dest {
+    const as_station *st;
+    const as_receipt *rc;
+    const as_buf *text;
+} proof_dest;
+
+/*
+ * The import entry landed (as_custody_landed_fn): writes receipts/<id>.receipt.tlog, then
+ * the receipt's QR code again, now holding the receipt text and this proof (which stands in
+ * for the signature file: the entry is signed and commits to the text). When the two do not
+ * fit one QR code the code written before (text and signature) stays.
+ */
+static int store_proof(void *ctx, uint64_t seq, const uint8_t *proof, size_t len, as_error *err)
+{
+    (void)seq;
+    proof_dest *d = ctx;
+    as_buf qr;
+    as_qr code = {0};
+    as_buf_init(&qr, 16384);
+    char *base = as_path_fmt(err, "%s/%s/%s.receipt", d->st->dir, AS_STATION_RECEIPTS,
+                             d->rc->bundle_id);
+    char *tlog = base ? as_path_fmt(err, "%s.tlog", base) : NULL;
+    char *png = base ? as_path_fmt(err, "%s.png", base) : NULL;
+    int rc = tlog != NULL && png != NULL && as_file_write_atomic(tlog, proof, len, 0644, err) == 0
+                 ? 0
+                 : -1;
+    if (rc == 0) {
+        as_fault_point("import:proof-written");
+        as_error why = {0};
+        if (as_buf_append(&qr, d->text->data, d->text->len, err) == 0 &&
+            as_buf_append(&qr, proof, len, err) == 0 &&
+            as_qr_encode(&code, qr.data, qr.len, 0, AS_ECC_L, &why) == 0)
+            rc = as_qr_save_png(&code, 6, 4, png, err);
+    }
+    as_qr_free(&code);
+    as_buf_free(&qr);
+    free(base);
+    free(tlog);
+    free(png);
+    return rc;
+}
+
+/* Appends the import entry, which commits to the exact receipt text, to the open log; the
+ * entry's proof is stored beside the receipt before its checkpoint is published. */
 static int log_import(const as_station *st, as_custody *log, const as_intake_input *in,
                       const signer_pick *sp, const as_receipt *rc, const as_buf *text,
                       as_import_result *r, as_error *err)
@@ -312,15 +356,15 @@ static int log_import(const as_station *st, as_custody *log, const as_intake_inp
                         {"bytes", bytes},
                         {"repaired-blocks", rep},
                         {"receipt-sha256", rhex}};
-    return as_custody_append(log, st->signer, "import", f, sizeof f / sizeof f[0], rc->imported,
-                             &r->custody_entry, err);
+    proof_dest d = {st, rc, text};
+    return as_custody_append_proven(log, st->signer, "import", f, sizeof f / sizeof f[0],
+                                    rc->imported, store_proof, &d, &r->custody_entry, err);
 }
 
 /*
- * Writes receipts/<id>.receipt.tlog: the proof that custody entry seq is in the station's
- * signed tree (as_custody_prove), signing a checkpoint first if a crash left it behind. Only
- * after the entry landed, so no proof names an entry the log lacks. Nothing for a log from
- * before the tree.
+ * Writes receipts/<id>.receipt.tlog for an import entry already in the log whose proof a
+ * crash kept from being written (store_proof), signing a checkpoint first if the crash left
+ * it behind. Nothing for a log from before the tree.
  */
 static int write_proof(const as_station *st, as_custody *log, uint64_t seq, const char *id,
                        as_error *err)
@@ -353,8 +397,7 @@ static int issue_receipt(as_station *st, as_custody *log, const as_intake_input 
     fill_receipt(&rc, st, in, sp, c, as_custody_count(log) + 1);
     int ok = as_receipt_format(&rc, &text, err) == 0 &&
                      write_receipt(st, &rc, &text, r, err) == 0 &&
-                     log_import(st, log, in, sp, &rc, &text, r, err) == 0 &&
-                     write_proof(st, log, r->custody_entry, rc.bundle_id, err) == 0
+                     log_import(st, log, in, sp, &rc, &text, r, err) == 0
                  ? 0
                  : -1;
     as_buf_free(&text);
@@ -379,7 +422,7 @@ static int roll_back(const as_station *st, const as_custody *log, uint64_t logge
     if (chmod(vault, 0700) != 0 || rename(vault, staged) != 0)
         return -1;
     char *base = as_path_fmt(&e, "%s/%s/%s.receipt", st->dir, AS_STATION_RECEIPTS, bundle_id);
-    const char *suffix[] = {"", ".minisig", ".png"};
+    const char *suffix[] = {"", ".minisig", ".png", ".tlog"};
     for (size_t i = 0; base != NULL && i < sizeof suffix / sizeof suffix[0]; i++) {
         char *p = as_path_fmt(&e, "%s%s", base, suffix[i]);
         if (p != NULL)

@@ -21,6 +21,11 @@ for r in st/receipts/*.receipt; do
     check "verify-receipt $n" airseal-send verify-receipt -p st/station.pub "$r"
     grep -q "^    Inclusion proof: the entry is in the station's signed custody log of [0-9]* entries.$" "$T/.out" && ok "receipt $n: the inclusion proof verifies" || not_ok "receipt $n inclusion line"
 done
+r=$(ls st/receipts/*.receipt | head -1)
+check "verify-receipt of the receipt's QR code" airseal-send verify-receipt -p st/station.pub "$r.png"
+grep -q "^    Inclusion proof: the entry is in the station's signed custody log of [0-9]* entries.$" "$T/.out" && ok "the QR code carries the receipt and its inclusion proof" || not_ok "QR inclusion line"
+zbarimg -q --raw "$r.png" 2> /dev/null | grep -qx 'c2sp.org/tlog-proof@v1' && ok "stock zbarimg reads the proof in the QR code" || not_ok "zbarimg"
+check "the station's verify reads the QR code too" airseal-recv verify --station st "$r.png"
 check "the full audit verifies chain and tree" airseal-recv verify --station st st/custody.log
 
 r=$(ls st/receipts/*.receipt | head -1)

@@ -825,7 +825,8 @@ static void custody_migrate(void **state)
 
 /*
  * A receipt and the proof of its import entry, for a log of 10^6 entries (20 hashes), with
- * a 64-byte case id and label, fit in one QR code (version 40, level L).
+ * the longest case id (AS_CASE_MAX) and a 64-byte label, fit in one QR code (version 40,
+ * level L).
  */
 static void receipt_proof_fits_one_qr(void **state)
 {
@@ -833,9 +834,11 @@ static void receipt_proof_fits_one_qr(void **state)
     as_error err = {0};
     as_mini_pubkey pk;
     as_mini_seckey *sk = as_mini_keygen(&pk, &err);
-    char log[512], long64[65], hex[65];
+    char log[512], long64[65], hex[65], longcase[AS_CASE_MAX + 1];
     memset(long64, 'C', 64);
     long64[64] = '\0';
+    memset(longcase, 'K', AS_CASE_MAX);
+    longcase[AS_CASE_MAX] = '\0';
     memset(hex, 'a', 64);
     hex[64] = '\0';
     tree_log(log, sizeof log, "qr.log", sk, &pk, 0);
@@ -844,12 +847,12 @@ static void receipt_proof_fits_one_qr(void **state)
     snprintf(r.station, sizeof r.station, "0123456789ABCDEF");
     snprintf(r.signer, sizeof r.signer, "0123456789ABCDEF");
     memset(r.bundle_id, 'b', 32);
-    snprintf(r.case_id, sizeof r.case_id, "%s", long64);
+    snprintf(r.case_id, sizeof r.case_id, "%s", longcase);
     as_buf text, proof;
     as_buf_init(&text, 8192);
     as_buf_init(&proof, AS_TLOG_PROOF_MAX);
     assert_int_equal(as_receipt_format(&r, &text, &err), 0);
-    as_log_field f[] = {{"bundle", hex + 32}, {"case", long64}, {"signer", "0123456789ABCDEF"},
+    as_log_field f[] = {{"bundle", hex + 32}, {"case", longcase}, {"signer", "0123456789ABCDEF"},
                         {"signer-label", long64}, {"transport", "usb"},
                         {"sealed-size", "1099511627776"}, {"sealed-sha256", hex},
                         {"manifest-sha256", hex}, {"files", "100000"},
