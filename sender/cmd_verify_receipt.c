@@ -41,20 +41,19 @@ typedef struct proof_seen {
  * Checks RECEIPT.tlog when it exists (receipts since the custody log became a tree log)
  * with as_receipt_verify_proof.
  */
-static int check_proof(const char *path, const as_mini_pubkey *pk, const uint8_t *text,
-                       size_t tlen, proof_seen *seen, as_error *err)
+static int check_proof(const char *path, const as_mini_pubkey *pk, const uint8_t *text, size_t tlen,
+                       proof_seen *seen, as_error *err)
 {
     as_receipt again;
     char *tlog = as_path_fmt(err, "%s.tlog", path);
     uint8_t *data = NULL;
     size_t len;
     int have = tlog ? as_path_exists(tlog, err) : -1;
-    int rc = have <= 0 ? have
-             : as_file_read_all_flags(tlog, AS_TLOG_PROOF_MAX, AS_FILE_NOFOLLOW, &data, &len,
-                                      err) != 0
-                 ? -1
-                 : as_receipt_verify_proof(text, tlen, data, len, pk, &again, &seen->tree_size,
-                                           err);
+    int rc =
+        have <= 0 ? have
+        : as_file_read_all_flags(tlog, AS_TLOG_PROOF_MAX, AS_FILE_NOFOLLOW, &data, &len, err) != 0
+            ? -1
+            : as_receipt_verify_proof(text, tlen, data, len, pk, &again, &seen->tree_size, err);
     free(tlog);
     free(data);
     return rc;

@@ -27,15 +27,15 @@ struct as_custody {
     uint8_t *data;          /* the whole entries, each line with its '\n' */
     uint64_t *off;          /* off[i]: where entry i + 1 starts in data; off[count] = end */
     uint64_t offcap;
-    as_ctree tree;          /* every entry a leaf (custody_tree.h) */
-    bool marked;            /* the log says it is a tree log: a checkpoint must exist */
+    as_ctree tree; /* every entry a leaf (custody_tree.h) */
+    bool marked;   /* the log says it is a tree log: a checkpoint must exist */
     char *tree_path, *ckpt_path;
-    int tree_fd;            /* custody.tree, open for appending with the log, or -1 */
-    uint64_t tree_nrec;     /* whole records in custody.tree */
-    uint8_t *ckpt;          /* the newest signed checkpoint, or NULL (a log from before the tree) */
+    int tree_fd;        /* custody.tree, open for appending with the log, or -1 */
+    uint64_t tree_nrec; /* whole records in custody.tree */
+    uint8_t *ckpt;      /* the newest signed checkpoint, or NULL (a log from before the tree) */
     size_t ckpt_len;
-    uint64_t ckpt_size;     /* the tree size it signs */
-    as_note_vkey vkey;      /* the station key as a note key named by the origin */
+    uint64_t ckpt_size; /* the tree size it signs */
+    as_note_vkey vkey;  /* the station key as a note key named by the origin */
 };
 
 /* What verifying a chain finds: its length, its head, where its whole entries end, and
@@ -417,16 +417,29 @@ static int sync_tree_file(as_custody *log, as_error *err)
                         err) != 0)
         return as_error_prefix(err, "custody tree: "), -1;
     if (as_fault_check("fsync") != 0 || fsync(log->tree_fd) != 0)
-        return as_fail_errno(err, AS_ERR_IO, errno ? errno : EIO, "cannot sync %s",
-                             log->tree_path);
+        return as_fail_errno(err, AS_ERR_IO, errno ? errno : EIO, "cannot sync %s", log->tree_path);
     log->tree_nrec = log->tree.nrec;
     return 0;
 }
 
 /*
- * Reads and checks custody.checkpoint: signed by the station under its origin, for at most
- * the entries the log holds, and with the root of the log's first entries. A missing file is
- * a log from before the tree, unless the log says it is a tree log.
+ * Reads custody.checkpoint, before the log: appends grow the log before they publish a
+ * checkpoint, so a checkpoint read first never covers more than the log read after it, even
+ * with an import running (readers do not take the station lock).
+ */
+static int read_checkpoint(as_custody *log, as_error *err)
+{
+    int have = as_path_exists(log->ckpt_path, err);
+    if (have <= 0)
+        return have;
+    return as_file_read_all_flags(log->ckpt_path, AS_NOTE_MAX, AS_FILE_NOFOLLOW, &log->ckpt,
+                                  &log->ckpt_len, err);
+}
+
+/*
+ * Checks the checkpoint read: signed by the station under its origin, for at most the
+ * entries the log holds, and with the root of the log's first entries. None is a log from
+ * before the tree, unless the log says it is a tree log.
  */
 static int check_checkpoint(as_custody *log, as_error *err)
 {
@@ -434,21 +447,16 @@ static int check_checkpoint(as_custody *log, as_error *err)
     as_note note;
     as_tlog_source src;
     uint8_t root[AS_TLOG_HASH_LEN];
-    int have = as_path_exists(log->ckpt_path, err);
-    if (have < 0)
-        return -1;
-    if (!have)
+    if (log->ckpt == NULL)
         return log->marked ? as_fail(err, AS_ERR_REJECTED,
                                      "%s is missing, but the custody log is a Merkle tree log",
                                      log->ckpt_path)
                            : 0;
-    if (as_file_read_all_flags(log->ckpt_path, AS_NOTE_MAX, AS_FILE_NOFOLLOW, &log->ckpt,
-                               &log->ckpt_len, err) != 0 ||
-        as_checkpoint_open(&cp, &note, log->ckpt, log->ckpt_len, &log->vkey, 1, NULL, err) != 0)
+    if (as_checkpoint_open(&cp, &note, log->ckpt, log->ckpt_len, &log->vkey, 1, NULL, err) != 0)
         return as_error_prefix(err, "%s: ", log->ckpt_path), -1;
     if (cp.origin_len != log->vkey.name_len || memcmp(cp.origin, log->vkey.name, cp.origin_len))
-        return as_fail(err, AS_ERR_REJECTED, "%s: origin %s is not this station's",
-                       log->ckpt_path, cp.origin);
+        return as_fail(err, AS_ERR_REJECTED, "%s: origin %s is not this station's", log->ckpt_path,
+                       cp.origin);
     if (cp.size > log->count)
         return as_fail(err, AS_ERR_REJECTED,
                        "the custody log holds %llu entries but its signed checkpoint covers "
@@ -498,9 +506,8 @@ static int sign_checkpoint(as_custody *log, const as_mini_seckey *sk, as_error *
     as_buf b;
     if (log->ckpt != NULL && log->ckpt_size == log->count)
         return 0;
-    int rc = make_checkpoint(log, sk, &b, err) == 0 && publish_checkpoint(log, &b, err) == 0
-                 ? 0
-                 : -1;
+    int rc =
+        make_checkpoint(log, sk, &b, err) == 0 && publish_checkpoint(log, &b, err) == 0 ? 0 : -1;
     as_buf_free(&b);
     return rc;
 }
@@ -508,13 +515,14 @@ static int sign_checkpoint(as_custody *log, const as_mini_seckey *sk, as_error *
 /* ---------------------------------------------------------------- open, append, close */
 
 /* Reads, verifies and indexes the log, then checks the tree and checkpoint beside it. */
-static int load(as_custody *log, as_custody_mode mode, as_log_visit visit, void *ctx,
-                as_error *err)
+static int load(as_custody *log, as_custody_mode mode, as_log_visit visit, void *ctx, as_error *err)
 {
     uint64_t size;
     size_t len = 0;
     chain ch = {.take = take_line, .take_ctx = log};
     int flags = AS_FILE_NOFOLLOW | (mode == AS_CUSTODY_APPEND ? AS_FILE_RDWR : 0);
+    if (read_checkpoint(log, err) != 0)
+        return -1;
     log->fd = as_file_open_read(log->path, flags, &size, err);
     if (log->fd < 0 || read_log(log->fd, size, log->path, &log->data, &len, err) != 0 ||
         verify_chain(log->data, len, &log->station, visit, ctx, &ch, err) != 0)
@@ -769,9 +777,8 @@ int as_custody_migrate(as_custody *log, const as_mini_seckey *sk, time_t when, u
     /* First the tree and a checkpoint of the old entries (from then on the log is a tree
      * log), then the entry that records the migration: a crash between the two leaves a tree
      * log that a second migrate finishes. */
-    if (log->ckpt == NULL &&
-        (check_tree_file(log, true, err) != 0 || sync_tree_file(log, err) != 0 ||
-         sign_checkpoint(log, sk, err) != 0))
+    if (log->ckpt == NULL && (check_tree_file(log, true, err) != 0 ||
+                              sync_tree_file(log, err) != 0 || sign_checkpoint(log, sk, err) != 0))
         return -1;
     snprintf(n, sizeof n, "%llu", (unsigned long long)log->count);
     as_log_field f[] = {{"entries", n}, {"tree", "rfc6962"}};
@@ -826,8 +833,9 @@ int as_custody_prove(const as_custody *log, uint64_t seq, as_buf *out, as_error 
         return as_fail(err, AS_ERR_REJECTED,
                        "the custody log is not a Merkle tree log yet (airseal-recv log migrate)");
     if (seq == 0 || seq > log->ckpt_size)
-        return as_fail(err, AS_ERR_USAGE, "custody log entry %llu is not in the signed tree "
-                                          "(%llu entries)",
+        return as_fail(err, AS_ERR_USAGE,
+                       "custody log entry %llu is not in the signed tree "
+                       "(%llu entries)",
                        (unsigned long long)seq, (unsigned long long)log->ckpt_size);
     size_t n = (size_t)(log->off[seq] - log->off[seq - 1] - 1);
     if (n > AS_TLOG_PROOF_EXTRA_MAX)
@@ -863,8 +871,7 @@ static int check_alone(const as_tlog_proof *p, const as_mini_pubkey *station, as
     if (parse_head(&c, p->index + 1, e, err) != 0 ||
         parse_fields(&c, e, &prev_tok, &sig_tok, err) != 0 ||
         check_seal(line, prev_tok, sig_tok, NULL, station, err) != 0)
-        return as_error_prefix(err, "custody log entry %llu: ",
-                               (unsigned long long)p->index + 1),
+        return as_error_prefix(err, "custody log entry %llu: ", (unsigned long long)p->index + 1),
                -1;
     as_sha256(e->line_hash, line.p, line.n);
     return 0;

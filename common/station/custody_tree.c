@@ -47,7 +47,8 @@ int as_ctree_reserve(as_ctree *t, uint64_t n, as_error *err)
         uint64_t cap = t->cap ? t->cap * 2 : 64;
         while (cap < need)
             cap *= 2;
-        void *grown = cap > SIZE_MAX / AS_TLOG_HASH_LEN ? NULL : realloc(t->rec, cap * AS_TLOG_HASH_LEN);
+        void *grown =
+            cap > SIZE_MAX / AS_TLOG_HASH_LEN ? NULL : realloc(t->rec, cap * AS_TLOG_HASH_LEN);
         if (grown == NULL)
             return as_fail(err, AS_ERR_NOMEM, "out of memory (custody tree)");
         t->rec = grown;

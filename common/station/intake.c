@@ -307,8 +307,8 @@ static int store_proof(void *ctx, uint64_t seq, const uint8_t *proof, size_t len
     as_buf qr;
     as_qr code = {0};
     as_buf_init(&qr, 16384);
-    char *base = as_path_fmt(err, "%s/%s/%s.receipt", d->st->dir, AS_STATION_RECEIPTS,
-                             d->rc->bundle_id);
+    char *base =
+        as_path_fmt(err, "%s/%s/%s.receipt", d->st->dir, AS_STATION_RECEIPTS, d->rc->bundle_id);
     char *tlog = base ? as_path_fmt(err, "%s.tlog", base) : NULL;
     char *png = base ? as_path_fmt(err, "%s.png", base) : NULL;
     int rc = tlog != NULL && png != NULL && as_file_write_atomic(tlog, proof, len, 0644, err) == 0

@@ -60,4 +60,54 @@ grep -q "carries no inclusion proof" "$T/.out" && ok "... and says it carries no
 cp -r st cut && n=$(wc -l < cut/custody.log) && head -n -1 st/custody.log > cut/custody.log
 expect 1 "^airseal-recv: error: the custody log holds $((n - 1)) entries but its signed checkpoint covers $n: entries were removed$" \
     "a log with its last entry deleted fails verify" -- airseal-recv verify --station cut cut/custody.log
+
+# --- an auditor checks one entry, seeing no other
+check "log prove writes one entry's proof" airseal-recv log st prove 3 -o e3.proof
+python3 - st/custody.log e3.proof <<'PY' && ok "the proof holds entry 3's line exactly, and no other entry" || not_ok "proof content"
+import base64, sys
+line = open(sys.argv[1]).read().split('\n')[2]
+proof = open(sys.argv[2]).read()
+extra = [l for l in proof.split('\n') if l.startswith('extra ')]
+assert len(extra) == 1 and base64.b64decode(extra[0][6:]).decode() == line
+others = open(sys.argv[1]).read().split('\n')
+assert all(o[-20:] not in proof for o in others if o and o != line)
+PY
+check "verify-entry with the station's public key alone" airseal-send verify-entry -p st/station.pub e3.proof
+grep -qE "^OK: custody log entry 3 \(import, [0-9T:-]+Z\) is in the station's signed log of [0-9]+ entries.$" "$T/.out" && grep -qx "    case: TL-1" "$T/.out" && ok "it prints the entry" || not_ok "verify-entry output"
+sed 's/^index 2$/index 3/' e3.proof > e3.bad
+expect 1 "^airseal-send: error: inclusion proof: " "verify-entry: another index is refused" -- airseal-send verify-entry -p st/station.pub e3.bad
+check "another station's key" airseal-recv init st2 --no-passphrase
+expect 1 "^airseal-send: error: inclusion proof: " "verify-entry: another station's key is refused" -- airseal-send verify-entry -p st2/station.pub e3.proof
+expect 2 "ENTRY must be a custody log entry number" "log prove: a bad entry number is a usage error" -- airseal-recv log st prove x -o e.x
+expect 2 "custody log entry 99 is not in the signed tree" "log prove: an entry beyond the log" -- airseal-recv log st prove 99 -o e.99
+
+# --- a station from before the tree: the golden station keeps importing, then migrates once
+G=$AIRSEAL_ROOT/tests/vectors/airseal
+cp -r "$G/station-pre-import" old && mkdir -p old/vault old/staging old/receipts && chmod 700 old/vault old/staging && chmod 600 old/identity.txt old/station.key
+cp "$G/keys/TEST-ONLY-ngo.key" gngo.key && cp "$G/keys/TEST-ONLY-ngo.pub" gngo.pub && chmod 600 gngo.key
+check "the old station's log verifies as a chain" airseal-recv verify --station old old/custody.log
+[ ! -e old/custody.checkpoint ] && ok "no checkpoint before the migration" || not_ok "checkpoint appeared"
+mkdir -p oev && echo old > oev/a.txt
+check "pack for the old station" airseal-send pack -r old/recipient.pub -s gngo.key -o ob1 --case OLD-1 oev
+check "the old station imports as before" airseal-recv import old ob1
+ro=$(ls old/receipts/*.receipt | head -1)
+[ ! -e "$ro.tlog" ] && ok "no proof from a station before the tree" || not_ok "unexpected proof"
+check "its receipt verifies" airseal-send verify-receipt -p old/station.pub "$ro"
+grep -q "This receipt carries no inclusion proof" "$T/.out" && ok "... saying it carries no inclusion proof" || not_ok "old receipt line"
+n=$(wc -l < old/custody.log)
+check "log migrate" airseal-recv log old migrate
+grep -qx "The custody log of old is a Merkle tree log now: its $n entries are the first leaves, and entry $((n + 1)) (tlog-start) records the migration." "$T/.out" && ok "migrate names what it carried" || not_ok "migrate output: $(cat "$T/.out")"
+tail -1 old/custody.log | grep -qE "^$((n + 1)) [0-9T:-]+Z tlog-start entries=$n tree=rfc6962 prev=" && ok "the tlog-start entry records it" || not_ok "tlog-start entry"
+head -n 3 old/custody.log | cmp -s - "$G/station-pre-import/custody.log" && ok "the old entries are untouched (append only)" || not_ok "old entries changed"
+check "the migrated log verifies, chain and tree" airseal-recv verify --station old old/custody.log
+expect 1 "is a Merkle tree log already$" "a second migrate is refused" -- airseal-recv log old migrate
+check "an old entry is proven" airseal-recv log old prove 1 -o o1.proof
+check "... and verifies" airseal-send verify-entry -p old/station.pub o1.proof
+check "pack again" airseal-send pack -r old/recipient.pub -s gngo.key -o ob2 --case OLD-2 oev
+check "the migrated station imports" airseal-recv import old ob2
+ro2=$(grep -l "case: OLD-2" old/receipts/*.receipt)
+check "its new receipt verifies with the proof" airseal-send verify-receipt -p old/station.pub "$ro2"
+grep -q "Inclusion proof" "$T/.out" && ok "the new receipt carries an inclusion proof" || not_ok "no proof after migration"
+rm old/custody.checkpoint
+expect 1 "custody.checkpoint is missing, but the custody log is a Merkle tree log$" "after the migration the checkpoint is required" -- airseal-recv verify --station old old/custody.log
 done_testing

@@ -619,7 +619,6 @@ static void remove_tree_any_depth(void **state)
     unlink(outside);
 }
 
-
 /* ---------------------------------------------------------------- the tree log */
 
 /* A tree log (init with tree=) of 1 + n entries at tmp(name). */
@@ -796,7 +795,8 @@ static void custody_migrate(void **state)
     as_buf_init(&b, AS_TLOG_PROOF_MAX);
     assert_int_equal(as_custody_prove(h, 1, &b, &err), -1);
     as_error_clear(&err);
-    assert_int_equal(as_custody_append(h, sk, "import", f, 1, 5, &seq, &err), 0); /* still a chain */
+    assert_int_equal(as_custody_append(h, sk, "import", f, 1, 5, &seq, &err),
+                     0); /* still a chain */
     assert_int_equal(as_custody_migrate(h, sk, 6, &seq, &err), 0);
     assert_int_equal(seq, 6);
     as_error_clear(&err);
@@ -842,8 +842,11 @@ static void receipt_proof_fits_one_qr(void **state)
     memset(hex, 'a', 64);
     hex[64] = '\0';
     tree_log(log, sizeof log, "qr.log", sk, &pk, 0);
-    as_receipt r = {.sealed_size = 1ull << 40, .files = 100000, .bytes = 1ull << 40,
-                    .imported = 1, .custody_entry = 1000000};
+    as_receipt r = {.sealed_size = 1ull << 40,
+                    .files = 100000,
+                    .bytes = 1ull << 40,
+                    .imported = 1,
+                    .custody_entry = 1000000};
     snprintf(r.station, sizeof r.station, "0123456789ABCDEF");
     snprintf(r.signer, sizeof r.signer, "0123456789ABCDEF");
     memset(r.bundle_id, 'b', 32);
@@ -852,12 +855,11 @@ static void receipt_proof_fits_one_qr(void **state)
     as_buf_init(&text, 8192);
     as_buf_init(&proof, AS_TLOG_PROOF_MAX);
     assert_int_equal(as_receipt_format(&r, &text, &err), 0);
-    as_log_field f[] = {{"bundle", hex + 32}, {"case", longcase}, {"signer", "0123456789ABCDEF"},
-                        {"signer-label", long64}, {"transport", "usb"},
-                        {"sealed-size", "1099511627776"}, {"sealed-sha256", hex},
-                        {"manifest-sha256", hex}, {"files", "100000"},
-                        {"bytes", "1099511627776"}, {"repaired-blocks", "0"},
-                        {"receipt-sha256", hex}};
+    as_log_field f[] = {
+        {"bundle", hex + 32},       {"case", longcase},       {"signer", "0123456789ABCDEF"},
+        {"signer-label", long64},   {"transport", "usb"},     {"sealed-size", "1099511627776"},
+        {"sealed-sha256", hex},     {"manifest-sha256", hex}, {"files", "100000"},
+        {"bytes", "1099511627776"}, {"repaired-blocks", "0"}, {"receipt-sha256", hex}};
     uint64_t seq;
     as_custody *h;
     assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_APPEND, NULL, NULL, &err), 0);
@@ -895,14 +897,22 @@ static void receipt_proof_fits_one_qr(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(trust_store_roundtrip),   cmocka_unit_test(trust_store_rejects_malformed),
-        cmocka_unit_test(trust_store_rows),        cmocka_unit_test(custody_chain),
-        cmocka_unit_test(custody_visit),           cmocka_unit_test(custody_torn_tail),
-        cmocka_unit_test(custody_verified_once),   cmocka_unit_test(custody_malformed_lines),
-        cmocka_unit_test(station_conf_rows),       cmocka_unit_test(station_lifecycle),
-        cmocka_unit_test(station_with_passphrase), cmocka_unit_test(remove_tree_any_depth),
-        cmocka_unit_test(custody_tree_proofs),     cmocka_unit_test(custody_tree_tamper),
-        cmocka_unit_test(custody_tree_crash_gap),  cmocka_unit_test(custody_migrate),
+        cmocka_unit_test(trust_store_roundtrip),
+        cmocka_unit_test(trust_store_rejects_malformed),
+        cmocka_unit_test(trust_store_rows),
+        cmocka_unit_test(custody_chain),
+        cmocka_unit_test(custody_visit),
+        cmocka_unit_test(custody_torn_tail),
+        cmocka_unit_test(custody_verified_once),
+        cmocka_unit_test(custody_malformed_lines),
+        cmocka_unit_test(station_conf_rows),
+        cmocka_unit_test(station_lifecycle),
+        cmocka_unit_test(station_with_passphrase),
+        cmocka_unit_test(remove_tree_any_depth),
+        cmocka_unit_test(custody_tree_proofs),
+        cmocka_unit_test(custody_tree_tamper),
+        cmocka_unit_test(custody_tree_crash_gap),
+        cmocka_unit_test(custody_migrate),
         cmocka_unit_test(receipt_proof_fits_one_qr),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
