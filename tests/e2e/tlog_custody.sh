@@ -27,6 +27,7 @@ grep -q "^    Inclusion proof: the entry is in the station's signed custody log 
 zbarimg -q --raw "$r.png" 2> /dev/null | grep -qx 'c2sp.org/tlog-proof@v1' && ok "stock zbarimg reads the proof in the QR code" || not_ok "zbarimg"
 check "the station's verify reads the QR code too" airseal-recv verify --station st "$r.png"
 check "the full audit verifies chain and tree" airseal-recv verify --station st st/custody.log
+grep -qx "    Merkle tree: the root of entries 1 to 5 matches the station's signed checkpoint." "$T/.out" && ok "verify names the signed tree it checked" || not_ok "verify tree line: $(cat "$T/.out")"
 
 r=$(ls st/receipts/*.receipt | head -1)
 cp "$r" rc.receipt && cp "$r.minisig" rc.receipt.minisig
@@ -86,6 +87,7 @@ G=$AIRSEAL_ROOT/tests/vectors/airseal
 cp -r "$G/station-pre-import" old && mkdir -p old/vault old/staging old/receipts && chmod 700 old/vault old/staging && chmod 600 old/identity.txt old/station.key
 cp "$G/keys/TEST-ONLY-ngo.key" gngo.key && cp "$G/keys/TEST-ONLY-ngo.pub" gngo.pub && chmod 600 gngo.key
 check "the old station's log verifies as a chain" airseal-recv verify --station old old/custody.log
+grep -q "^    No signed checkpoint: a custody log from before the Merkle tree" "$T/.out" && ok "verify says the old log has no checkpoint yet" || not_ok "old verify line"
 [ ! -e old/custody.checkpoint ] && ok "no checkpoint before the migration" || not_ok "checkpoint appeared"
 mkdir -p oev && echo old > oev/a.txt
 check "pack for the old station" airseal-send pack -r old/recipient.pub -s gngo.key -o ob1 --case OLD-1 oev
