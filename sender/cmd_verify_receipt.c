@@ -176,6 +176,8 @@ int cmd_verify_receipt(int argc, char **argv)
         as_cli_json_receipt(&j, &r);
         if (bundle != NULL)
             as_json_str(&j, "matches_bundle", bundle);
+        if (seen.tree_size != 0)
+            as_json_uint(&j, "inclusion_proof_tree_size", seen.tree_size);
         as_json_end(&j);
         return 0;
     }

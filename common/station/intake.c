@@ -290,8 +290,9 @@ out:
 /* Where the proof of an import entry goes: beside its receipt. */
 typedef struct proof_dest {
     const as_station *st;
-    const as_receipt *rc;
-    const as_buf *text;
+    const char *bundle_id;
+    const uint8_t *text; /* the receipt text */
+    size_t text_len;
 } proof_dest;
 
 /*
@@ -308,7 +309,7 @@ static int store_proof(void *ctx, uint64_t seq, const uint8_t *proof, size_t len
     as_qr code = {0};
     as_buf_init(&qr, 16384);
     char *base =
-        as_path_fmt(err, "%s/%s/%s.receipt", d->st->dir, AS_STATION_RECEIPTS, d->rc->bundle_id);
+        as_path_fmt(err, "%s/%s/%s.receipt", d->st->dir, AS_STATION_RECEIPTS, d->bundle_id);
     char *tlog = base ? as_path_fmt(err, "%s.tlog", base) : NULL;
     char *png = base ? as_path_fmt(err, "%s.png", base) : NULL;
     int rc = tlog != NULL && png != NULL && as_file_write_atomic(tlog, proof, len, 0644, err) == 0
@@ -317,7 +318,7 @@ static int store_proof(void *ctx, uint64_t seq, const uint8_t *proof, size_t len
     if (rc == 0) {
         as_fault_point("import:proof-written");
         as_error why = {0};
-        if (as_buf_append(&qr, d->text->data, d->text->len, err) == 0 &&
+        if (as_buf_append(&qr, d->text, d->text_len, err) == 0 &&
             as_buf_append(&qr, proof, len, err) == 0 &&
             as_qr_encode(&code, qr.data, qr.len, 0, AS_ECC_L, &why) == 0)
             rc = as_qr_save_png(&code, 6, 4, png, err);
@@ -356,15 +357,15 @@ static int log_import(const as_station *st, as_custody *log, const as_intake_inp
                         {"bytes", bytes},
                         {"repaired-blocks", rep},
                         {"receipt-sha256", rhex}};
-    proof_dest d = {st, rc, text};
+    proof_dest d = {st, rc->bundle_id, text->data, text->len};
     return as_custody_append_proven(log, st->signer, "import", f, sizeof f / sizeof f[0],
                                     rc->imported, store_proof, &d, &r->custody_entry, err);
 }
 
 /*
- * Writes receipts/<id>.receipt.tlog for an import entry already in the log whose proof a
- * crash kept from being written (store_proof), signing a checkpoint first if the crash left
- * it behind. Nothing for a log from before the tree.
+ * Writes receipts/<id>.receipt.tlog and the QR code with it (store_proof) for an import entry
+ * already in the log whose proof a crash kept from being written, signing a checkpoint first
+ * if the crash left it behind. Nothing for a log from before the tree.
  */
 static int write_proof(const as_station *st, as_custody *log, uint64_t seq, const char *id,
                        as_error *err)
@@ -372,15 +373,19 @@ static int write_proof(const as_station *st, as_custody *log, uint64_t seq, cons
     if (!as_custody_is_tree(log))
         return 0;
     as_buf b;
+    uint8_t *text = NULL;
+    size_t tlen = 0;
     as_buf_init(&b, AS_TLOG_PROOF_MAX);
-    char *path = as_path_fmt(err, "%s/%s/%s.receipt.tlog", st->dir, AS_STATION_RECEIPTS, id);
+    char *path = as_path_fmt(err, "%s/%s/%s.receipt", st->dir, AS_STATION_RECEIPTS, id);
     int rc = path != NULL && as_custody_sync(log, st->signer, err) == 0 &&
                      as_custody_prove(log, seq, &b, err) == 0 &&
-                     as_file_write_atomic(path, b.data, b.len, 0644, err) == 0
+                     as_file_read_all_flags(path, 65536, AS_FILE_NOFOLLOW, &text, &tlen, err) == 0
                  ? 0
                  : -1;
+    proof_dest d = {st, id, text, tlen};
     if (rc == 0)
-        as_fault_point("import:proof-written");
+        rc = store_proof(&d, seq, b.data, b.len, err);
+    free(text);
     free(path);
     as_buf_free(&b);
     return rc;

@@ -22,6 +22,13 @@ for r in st/receipts/*.receipt; do
     grep -q "^    Inclusion proof: the entry is in the station's signed custody log of [0-9]* entries.$" "$T/.out" && ok "receipt $n: the inclusion proof verifies" || not_ok "receipt $n inclusion line"
 done
 r=$(ls st/receipts/*.receipt | head -1)
+airseal-send verify-receipt -p st/station.pub "$r" --json > vr.json
+python3 -c "import json,sys; d=json.load(open('vr.json')); sys.exit(0 if d['ok'] and d['inclusion_proof_tree_size'] >= d['receipt']['custody_entry'] else 1)" && ok "--json carries inclusion_proof_tree_size" || not_ok "json: $(cat vr.json)"
+# a crash after the entry but before its proof: the rerun writes the proof and the QR code
+rm "$r.tlog" "$r.png"
+b=$(grep -l "$(sed -n 's/^bundle: //p' "$r")" b*/README.txt | head -1)
+check "re-import of a bundle whose proof is missing" airseal-recv import st "$(dirname "$b")"
+[ -f "$r.tlog" ] && [ -f "$r.png" ] && ok "the proof and the QR code are written again" || not_ok "proof not rewritten"
 check "verify-receipt of the receipt's QR code" airseal-send verify-receipt -p st/station.pub "$r.png"
 grep -q "^    Inclusion proof: the entry is in the station's signed custody log of [0-9]* entries.$" "$T/.out" && ok "the QR code carries the receipt and its inclusion proof" || not_ok "QR inclusion line"
 zbarimg -q --raw "$r.png" 2> /dev/null | grep -qx 'c2sp.org/tlog-proof@v1' && ok "stock zbarimg reads the proof in the QR code" || not_ok "zbarimg"
