@@ -116,6 +116,30 @@ static int check_receipt(const char *keyfile, const char *path, const char *bund
                    r->bundle_id, bundle);
 }
 
+/* The result of a verified receipt, for a person. */
+static void print_verified(const as_receipt *r, const char *bundle, const proof_seen *seen)
+{
+    char when[21];
+    as_time_utc(when, r->imported);
+    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)], sb[AS_TEXT_SHOW_CAP(PATH_MAX)];
+    printf("OK: station %s received bundle %s (case %s) on %s: %llu files, %llu bytes, signed "
+           "by your key %s.\n",
+           r->station, r->bundle_id, as_text_shown(sc, sizeof sc, r->case_id), when,
+           (unsigned long long)r->files, (unsigned long long)r->bytes, r->signer);
+    if (bundle != NULL)
+        printf("    It is the bundle in %s, byte for byte.\n",
+               as_text_shown(sb, sizeof sb, bundle));
+    printf("    Custody log entry %llu. Keep this receipt with your records.\n",
+           (unsigned long long)r->custody_entry);
+    if (seen->tree_size != 0)
+        printf("    Inclusion proof: the entry is in the station's signed custody log of %llu "
+               "entries.\n",
+               (unsigned long long)seen->tree_size);
+    else
+        printf("    This receipt carries no inclusion proof (RECEIPT.tlog): it was made before "
+               "the station's custody log became a Merkle tree log.\n");
+}
+
 int cmd_verify_receipt(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -181,24 +205,6 @@ int cmd_verify_receipt(int argc, char **argv)
         as_json_end(&j);
         return 0;
     }
-    char when[21];
-    as_time_utc(when, r.imported);
-    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)], sb[AS_TEXT_SHOW_CAP(PATH_MAX)];
-    printf("OK: station %s received bundle %s (case %s) on %s: %llu files, %llu bytes, signed "
-           "by your key %s.\n",
-           r.station, r.bundle_id, as_text_shown(sc, sizeof sc, r.case_id), when,
-           (unsigned long long)r.files, (unsigned long long)r.bytes, r.signer);
-    if (bundle != NULL)
-        printf("    It is the bundle in %s, byte for byte.\n",
-               as_text_shown(sb, sizeof sb, bundle));
-    printf("    Custody log entry %llu. Keep this receipt with your records.\n",
-           (unsigned long long)r.custody_entry);
-    if (seen.tree_size != 0)
-        printf("    Inclusion proof: the entry is in the station's signed custody log of %llu "
-               "entries.\n",
-               (unsigned long long)seen.tree_size);
-    else
-        printf("    This receipt carries no inclusion proof (RECEIPT.tlog): it was made before "
-               "the station's custody log became a Merkle tree log.\n");
+    print_verified(&r, bundle, &seen);
     return 0;
 }
