@@ -823,6 +823,80 @@ static void custody_migrate(void **state)
     as_mini_seckey_free(sk);
 }
 
+/* A landed callback that keeps the proof it is given, or refuses it. */
+typedef struct landed_seen {
+    int refuse;
+    uint64_t seq;
+    as_buf proof;
+} landed_seen;
+
+static int on_landed(void *ctx, uint64_t seq, const uint8_t *proof, size_t len, as_error *err)
+{
+    landed_seen *l = ctx;
+    if (l->refuse)
+        return as_fail(err, AS_ERR_IO, "refused by the test");
+    l->seq = seq;
+    l->proof.len = 0;
+    return as_buf_append(&l->proof, proof, len, err);
+}
+
+/*
+ * as_custody_append_proven: the proof handed over before the checkpoint is published is the
+ * one the log gives afterwards; a refusal takes the entry back (log, tree file and checkpoint
+ * byte for byte as before) and the next append takes its number.
+ */
+static void custody_append_proven(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    char log[512];
+    tree_log(log, sizeof log, "proven.log", sk, &pk, 2);
+    uint8_t *before[3], *after[3];
+    size_t blen[3], alen[3];
+    /* side() answers in one static buffer: keep each path */
+    char tree[600], ckpt[600];
+    snprintf(tree, sizeof tree, "%s", side(log, ".tree"));
+    snprintf(ckpt, sizeof ckpt, "%s", side(log, ".checkpoint"));
+    const char *files[3] = {log, tree, ckpt};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(as_file_read_all(files[i], 1 << 20, &before[i], &blen[i], &err), 0);
+    as_custody *h;
+    as_log_field f[] = {{"note", "x"}};
+    landed_seen l = {.refuse = 1};
+    as_buf_init(&l.proof, AS_TLOG_PROOF_MAX);
+    uint64_t seq = 0;
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_APPEND, NULL, NULL, &err), 0);
+    assert_int_equal(as_custody_append_proven(h, sk, "import", f, 1, 9, on_landed, &l, &seq, &err),
+                     -1);
+    assert_string_equal(err.msg, "refused by the test");
+    assert_int_equal(as_custody_count(h), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(as_file_read_all(files[i], 1 << 20, &after[i], &alen[i], &err), 0);
+        assert_int_equal(alen[i], blen[i]);
+        assert_memory_equal(after[i], before[i], blen[i]);
+        free(after[i]);
+        free(before[i]);
+    }
+    as_error_clear(&err);
+    l.refuse = 0;
+    assert_int_equal(as_custody_append_proven(h, sk, "import", f, 1, 9, on_landed, &l, &seq, &err),
+                     0);
+    assert_int_equal(seq, 4);
+    assert_int_equal(l.seq, 4);
+    as_buf now;
+    as_buf_init(&now, AS_TLOG_PROOF_MAX);
+    assert_int_equal(as_custody_prove(h, 4, &now, &err), 0);
+    assert_int_equal(now.len, l.proof.len);
+    assert_memory_equal(now.data, l.proof.data, now.len);
+    as_custody_close(h);
+    assert_int_equal(log_entries(log, &pk, &err), 4);
+    as_buf_free(&now);
+    as_buf_free(&l.proof);
+    as_mini_seckey_free(sk);
+}
+
 /*
  * A receipt and the proof of its import entry, for a log of 10^6 entries (20 hashes), with
  * the longest case id (AS_CASE_MAX) and a 64-byte label, fit in one QR code (version 40,
@@ -897,23 +971,15 @@ static void receipt_proof_fits_one_qr(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(trust_store_roundtrip),
-        cmocka_unit_test(trust_store_rejects_malformed),
-        cmocka_unit_test(trust_store_rows),
-        cmocka_unit_test(custody_chain),
-        cmocka_unit_test(custody_visit),
-        cmocka_unit_test(custody_torn_tail),
-        cmocka_unit_test(custody_verified_once),
-        cmocka_unit_test(custody_malformed_lines),
-        cmocka_unit_test(station_conf_rows),
-        cmocka_unit_test(station_lifecycle),
-        cmocka_unit_test(station_with_passphrase),
-        cmocka_unit_test(remove_tree_any_depth),
-        cmocka_unit_test(custody_tree_proofs),
-        cmocka_unit_test(custody_tree_tamper),
-        cmocka_unit_test(custody_tree_crash_gap),
-        cmocka_unit_test(custody_migrate),
-        cmocka_unit_test(receipt_proof_fits_one_qr),
+        cmocka_unit_test(trust_store_roundtrip),   cmocka_unit_test(trust_store_rejects_malformed),
+        cmocka_unit_test(trust_store_rows),        cmocka_unit_test(custody_chain),
+        cmocka_unit_test(custody_visit),           cmocka_unit_test(custody_torn_tail),
+        cmocka_unit_test(custody_verified_once),   cmocka_unit_test(custody_malformed_lines),
+        cmocka_unit_test(station_conf_rows),       cmocka_unit_test(station_lifecycle),
+        cmocka_unit_test(station_with_passphrase), cmocka_unit_test(remove_tree_any_depth),
+        cmocka_unit_test(custody_tree_proofs),     cmocka_unit_test(custody_tree_tamper),
+        cmocka_unit_test(custody_tree_crash_gap),  cmocka_unit_test(custody_migrate),
+        cmocka_unit_test(custody_append_proven),   cmocka_unit_test(receipt_proof_fits_one_qr),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
