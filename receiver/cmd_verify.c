@@ -32,7 +32,8 @@ static const char help[] =
     "                 key: -p NGO.pub, or --station to use the station's trust store\n"
     "  a receipt      (a .receipt file with its .minisig, or a photo of its QR code);\n"
     "                 key: -p STATION.pub, or --station\n"
-    "  a custody log  (custody.log): every entry's signature and the hash chain, and that\n"
+    "  a custody log  (custody.log): every entry's signature and the hash chain, the Merkle\n"
+    "                 tree's root against the signed checkpoint (custody.checkpoint), and that\n"
     "                 every import was signed by a key trusted at the time; names the first\n"
     "                 broken entry; key: -p STATION.pub, or --station\n"
     "  a vault entry  (STATION/vault/<case>/<bundle>): the NGO's signatures and every file\n"
@@ -241,7 +242,9 @@ static int verify_receipt(const char *target, const char *keyfile, const char *s
     if (station_key(&pk, keyfile, station, err) != 0 ||
         as_receipt_load(target, &text, &tlen, &sig, &slen, err) != 0)
         return -1;
-    int rc = as_receipt_verify(text, tlen, sig, slen, &pk, &r, err);
+    int rc = as_receipt_is_proof(sig, slen)
+                 ? as_receipt_verify_proof(text, tlen, sig, slen, &pk, &r, NULL, err)
+                 : as_receipt_verify(text, tlen, sig, slen, &pk, &r, err);
     free(text);
     free(sig);
     if (rc != 0)
@@ -331,13 +334,14 @@ static int verify_log(const char *target, const char *keyfile, const char *stati
 {
     log_audit a;
     memset(&a, 0, sizeof a);
-    uint64_t count;
+    uint64_t count, signed_size;
     if (station_key(&a.station, keyfile, station, err) != 0)
         return -1;
     as_custody *log = NULL;
     int rc = as_custody_open(&log, target, &a.station, AS_CUSTODY_READ, audit_entry, &a, err);
     if (rc == 0) {
         count = as_custody_count(log);
+        signed_size = as_custody_checkpoint_size(log);
         as_custody_close(log);
         char id[AS_MINI_KEYID_STR], head[65];
         as_mini_keyid(a.station.keynum, id);
@@ -358,6 +362,13 @@ static int verify_log(const char *target, const char *keyfile, const char *stati
             /* Entries cut off the end leave a log that still verifies: the head lets an
              * auditor compare with what they recorded last time, or with a receipt. */
             printf("    Last entry %llu, SHA-256 %s\n", (unsigned long long)count, head);
+            if (signed_size != 0)
+                printf("    Merkle tree: the root of entries 1 to %llu matches the station's "
+                       "signed checkpoint.\n",
+                       (unsigned long long)signed_size);
+            else
+                printf("    No signed checkpoint: a custody log from before the Merkle tree "
+                       "(airseal-recv log STATION migrate).\n");
         }
     }
     as_trust_free(&a.trusted);

@@ -11,6 +11,7 @@ int cmd_trust(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_shares(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 /* Opens the station and unlocks its keys with a passphrase from src (not asked for an
  * unprotected station). */

@@ -19,6 +19,9 @@ static const char usage[] =
     "  import STATION SOURCE...               verify, decrypt and store a bundle; sign a receipt\n"
     "  verify [-p KEY.pub | --station STATION] TARGET\n"
     "                                         check a bundle, receipt, custody log or vault entry\n"
+    "  log STATION migrate | prove ENTRY -o FILE\n"
+    "                                         carry an old custody log into the Merkle tree;\n"
+    "                                         prove one entry to an auditor\n"
     "  shares split STATION -k K -n N --custodian NAME... -o DIR\n"
     "  shares restore STATION --from SHARE...\n"
     "                                         split the station's secret keys among custodians,\n"
@@ -59,6 +62,8 @@ int main(int argc, char **argv)
         return cmd_import(argc - 1, argv + 1);
     if (strcmp(verb, "verify") == 0)
         return cmd_verify(argc - 1, argv + 1);
+    if (strcmp(verb, "log") == 0)
+        return cmd_log(argc - 1, argv + 1);
     if (strcmp(verb, "shares") == 0)
         return cmd_shares(argc - 1, argv + 1);
     if (strcmp(verb, "fingerprint") == 0)

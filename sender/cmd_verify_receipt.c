@@ -8,6 +8,9 @@
 #include "commands.h"
 #include "common/core/file.h"
 #include "common/core/text.h"
+#include "common/crypto/checkpoint.h"
+#include "common/crypto/sha256.h"
+#include "common/station/custody.h"
 #include "common/station/receipt.h"
 #include "common/transport/usb_in.h"
 #include "common/ui/cli.h"
@@ -29,13 +32,40 @@ enum {
     OPT_BUNDLE = AS_OPT_FIRST_VERB_OPTION
 };
 
+/* What the inclusion proof beside a receipt showed: 0 when there is none. */
+typedef struct proof_seen {
+    uint64_t tree_size;
+} proof_seen;
+
+/*
+ * Checks RECEIPT.tlog when it exists (receipts since the custody log became a tree log)
+ * with as_receipt_verify_proof.
+ */
+static int check_proof(const char *path, const as_mini_pubkey *pk, const uint8_t *text, size_t tlen,
+                       proof_seen *seen, as_error *err)
+{
+    as_receipt again;
+    char *tlog = as_path_fmt(err, "%s.tlog", path);
+    uint8_t *data = NULL;
+    size_t len;
+    int have = tlog ? as_path_exists(tlog, err) : -1;
+    int rc =
+        have <= 0 ? have
+        : as_file_read_all_flags(tlog, AS_TLOG_PROOF_MAX, AS_FILE_NOFOLLOW, &data, &len, err) != 0
+            ? -1
+            : as_receipt_verify_proof(text, tlen, data, len, pk, &again, &seen->tree_size, err);
+    free(tlog);
+    free(data);
+    return rc;
+}
+
 /*
  * Verifies the receipt at path against the station key in keyfile and, when bundle is not
  * NULL, that it is for the sealed file of the bundle folder there (same bundle id, size and
  * SHA-256). Fills *r.
  */
 static int check_receipt(const char *keyfile, const char *path, const char *bundle, as_receipt *r,
-                         as_error *err)
+                         proof_seen *seen, as_error *err)
 {
     as_mini_pubkey pk;
     uint8_t *text = NULL, *sig = NULL;
@@ -43,7 +73,11 @@ static int check_receipt(const char *keyfile, const char *path, const char *bund
     int rc = -1;
     if (as_mini_pubkey_load(&pk, keyfile, err) == 0 &&
         as_receipt_load(path, &text, &tlen, &sig, &slen, err) == 0)
-        rc = as_receipt_verify(text, tlen, sig, slen, &pk, r, err);
+        rc = as_receipt_is_proof(sig, slen) /* a QR code with the proof in place of the sig */
+                 ? as_receipt_verify_proof(text, tlen, sig, slen, &pk, r, &seen->tree_size, err)
+                 : as_receipt_verify(text, tlen, sig, slen, &pk, r, err);
+    if (rc == 0 && seen->tree_size == 0)
+        rc = check_proof(path, &pk, text, tlen, seen, err);
     free(text);
     free(sig);
     if (rc != 0 || bundle == NULL)
@@ -80,6 +114,30 @@ static int check_receipt(const char *keyfile, const char *path, const char *bund
         return 0;
     return as_fail(err, AS_ERR_REJECTED, "the receipt is for bundle %s, not for the bundle in %s",
                    r->bundle_id, bundle);
+}
+
+/* The result of a verified receipt, for a person. */
+static void print_verified(const as_receipt *r, const char *bundle, const proof_seen *seen)
+{
+    char when[21];
+    as_time_utc(when, r->imported);
+    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)], sb[AS_TEXT_SHOW_CAP(PATH_MAX)];
+    printf("OK: station %s received bundle %s (case %s) on %s: %llu files, %llu bytes, signed "
+           "by your key %s.\n",
+           r->station, r->bundle_id, as_text_shown(sc, sizeof sc, r->case_id), when,
+           (unsigned long long)r->files, (unsigned long long)r->bytes, r->signer);
+    if (bundle != NULL)
+        printf("    It is the bundle in %s, byte for byte.\n",
+               as_text_shown(sb, sizeof sb, bundle));
+    printf("    Custody log entry %llu. Keep this receipt with your records.\n",
+           (unsigned long long)r->custody_entry);
+    if (seen->tree_size != 0)
+        printf("    Inclusion proof: the entry is in the station's signed custody log of %llu "
+               "entries.\n",
+               (unsigned long long)seen->tree_size);
+    else
+        printf("    This receipt carries no inclusion proof (RECEIPT.tlog): it was made before "
+               "the station's custody log became a Merkle tree log.\n");
 }
 
 int cmd_verify_receipt(int argc, char **argv)
@@ -120,8 +178,9 @@ int cmd_verify_receipt(int argc, char **argv)
         return as_cli_usage("verify-receipt", "expected exactly one RECEIPT");
     as_error err = {0};
     as_receipt r;
+    proof_seen seen = {0};
     const char *receipt = argv[optind];
-    if (check_receipt(keyfile, receipt, bundle, &r, &err) != 0) {
+    if (check_receipt(keyfile, receipt, bundle, &r, &seen, &err) != 0) {
         if (json) {
             as_json j;
             as_cli_json_begin(&j, stdout, "verify-receipt");
@@ -141,20 +200,11 @@ int cmd_verify_receipt(int argc, char **argv)
         as_cli_json_receipt(&j, &r);
         if (bundle != NULL)
             as_json_str(&j, "matches_bundle", bundle);
+        if (seen.tree_size != 0)
+            as_json_uint(&j, "inclusion_proof_tree_size", seen.tree_size);
         as_json_end(&j);
         return 0;
     }
-    char when[21];
-    as_time_utc(when, r.imported);
-    char sc[AS_TEXT_SHOW_CAP(AS_CASE_MAX)], sb[AS_TEXT_SHOW_CAP(PATH_MAX)];
-    printf("OK: station %s received bundle %s (case %s) on %s: %llu files, %llu bytes, signed "
-           "by your key %s.\n",
-           r.station, r.bundle_id, as_text_shown(sc, sizeof sc, r.case_id), when,
-           (unsigned long long)r.files, (unsigned long long)r.bytes, r.signer);
-    if (bundle != NULL)
-        printf("    It is the bundle in %s, byte for byte.\n",
-               as_text_shown(sb, sizeof sb, bundle));
-    printf("    Custody log entry %llu. Keep this receipt with your records.\n",
-           (unsigned long long)r.custody_entry);
+    print_verified(&r, bundle, &seen);
     return 0;
 }

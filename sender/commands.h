@@ -6,5 +6,6 @@ int cmd_keygen(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_qr(int argc, char **argv);
 int cmd_verify_receipt(int argc, char **argv);
+int cmd_verify_entry(int argc, char **argv);
 
 #endif

@@ -18,6 +18,8 @@ static const char usage[] =
     "                                         seal files and folders into a USB bundle\n"
     "  qr BUNDLE -o FRAMEDIR [options]        show a bundle as QR codes (PNG, PDF, player)\n"
     "  verify-receipt -p STATION.pub RECEIPT  check the station's signed receipt\n"
+    "  verify-entry -p STATION.pub PROOF      check one custody log entry and its inclusion\n"
+    "                                         proof, seeing no other entry (auditors)\n"
     "  fingerprint KEY...                     show a public key's fingerprint, to compare\n"
     "                                         over the phone\n"
     "\n"
@@ -51,6 +53,8 @@ int main(int argc, char **argv)
         return cmd_pack(argc - 1, argv + 1);
     if (strcmp(verb, "qr") == 0)
         return cmd_qr(argc - 1, argv + 1);
+    if (strcmp(verb, "verify-entry") == 0)
+        return cmd_verify_entry(argc - 1, argv + 1);
     if (strcmp(verb, "verify-receipt") == 0)
         return cmd_verify_receipt(argc - 1, argv + 1);
     if (strcmp(verb, "fingerprint") == 0)

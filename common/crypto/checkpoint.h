@@ -32,8 +32,8 @@
 #include "note.h"
 
 #define AS_CKPT_ORIGIN_MAX 255
-#define AS_TLOG_PROOF_EXTRA_MAX 1024
-#define AS_TLOG_PROOF_MAX (AS_NOTE_MAX + 8192) /* a whole tlog-proof file */
+#define AS_TLOG_PROOF_EXTRA_MAX 8192            /* a custody log entry line (station/custody.h) */
+#define AS_TLOG_PROOF_MAX (AS_NOTE_MAX + 20480) /* a whole tlog-proof file */
 
 typedef struct as_checkpoint {
     char origin[AS_CKPT_ORIGIN_MAX + 1];

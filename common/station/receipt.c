@@ -8,7 +8,9 @@
 
 #include "../core/file.h"
 #include "../core/text.h"
+#include "../crypto/sha256.h"
 #include "../image/qr.h"
+#include "custody.h"
 
 #define HEADER AS_RECEIPT_HEADER
 #define RECEIPT_LINE_MAX 512 /* bytes of a receipt line */
@@ -128,6 +130,10 @@ int as_receipt_split(const uint8_t *payload, size_t len, size_t *text_len, as_er
             }
             if (as_cursor_line_span(&c, &line, AS_MINI_UNTRUSTED_MAX) != 0)
                 break;
+            if (as_span_eq(line, AS_RECEIPT_PROOF_HEADER)) {
+                *text_len = at; /* a receipt with its inclusion proof (receipt.h) */
+                return 0;
+            }
         }
     }
     return as_fail(err, AS_ERR_FORMAT, "not an airseal receipt QR code");
@@ -208,5 +214,35 @@ int as_receipt_load(const char *path, uint8_t **text, size_t *tlen, uint8_t **si
     *tlen = split;
     *slen = q.len - split;
     free(q.data);
+    return 0;
+}
+
+bool as_receipt_is_proof(const uint8_t *data, size_t len)
+{
+    size_t n = strlen(AS_RECEIPT_PROOF_HEADER "\n");
+    return len >= n && memcmp(data, AS_RECEIPT_PROOF_HEADER "\n", n) == 0;
+}
+
+int as_receipt_verify_proof(const uint8_t *text, size_t len, const uint8_t *proof, size_t plen,
+                            const as_mini_pubkey *station, as_receipt *r, uint64_t *tree_size,
+                            as_error *err)
+{
+    static as_log_entry e;
+    char id[AS_MINI_KEYID_STR], want[65];
+    if (as_receipt_parse(r, text, len, err) != 0)
+        return -1;
+    as_mini_keyid(station->keynum, id);
+    if (strcmp(id, r->station) != 0)
+        return as_fail(err, AS_ERR_REJECTED, "receipt names station %s but the key given is %s",
+                       r->station, id);
+    if (as_custody_entry_verify(proof, plen, station, &e, tree_size, err) != 0)
+        return -1;
+    as_sha256_hex(want, text, len);
+    const char *got = as_log_get(&e, "receipt-sha256");
+    if (strcmp(e.event, "import") != 0 || e.seq != r->custody_entry || got == NULL ||
+        strcmp(got, want) != 0)
+        return as_fail(err, AS_ERR_REJECTED,
+                       "the inclusion proof is for custody log entry %llu, not this receipt's",
+                       (unsigned long long)e.seq);
     return 0;
 }

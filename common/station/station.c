@@ -199,8 +199,11 @@ static int populate(const char *tmp, as_station *st, const char *pass, size_t pa
         goto out;
     char b64[AS_MINI_PUBKEY_B64_LEN + 1];
     as_mini_pubkey_b64(&st->pub, b64);
-    as_log_field f[] = {
-        {"station", st->id}, {"recipient", rcpt}, {"key", b64}, {"version", AS_VERSION}};
+    as_log_field f[] = {{"station", st->id},
+                        {"recipient", rcpt},
+                        {"key", b64},
+                        {"version", AS_VERSION},
+                        {"tree", "rfc6962"}};
     char *log = as_path_join(tmp, AS_STATION_LOG, err);
     if (log == NULL)
         goto out;

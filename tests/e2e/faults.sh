@@ -27,7 +27,8 @@ import:signature-verified import:log-checked import:staging-created import:heade
 import:manifest-verified import:file-extracted@1 import:file-extracted@3 import:extracted
 import:sealed-staged import:staging-frozen import:before-commit import:after-commit
 import:committed import:receipt-text-written file:renamed@3 import:receipt-signature-written
-import:receipt-written custody:before-write custody:written custody:after-write import:logged
+import:receipt-written custody:before-write custody:written custody:after-write
+custody:tree-appended import:proof-written custody:checkpoint-written import:logged
 import:finished"
 points=0 bad=0
 for step in $STEPS; do
@@ -44,13 +45,19 @@ for step in $STEPS; do
     fi
     airseal-recv verify --station st st/custody.log > /dev/null 2>&1 || why="$why; log broken after the kill"
     [ "$(imports_of "$id2")" -le 1 ] || why="$why; logged twice"
+    # no proof names an entry the log lacks
+    if [ -e "st/receipts/$id2.receipt.tlog" ]; then
+        [ "$(imports_of "$id2")" = 1 ] || why="$why; a proof exists for an entry not in the log"
+        airseal-send verify-receipt -p st/station.pub "st/receipts/$id2.receipt" > /dev/null 2>&1 || why="$why; the proof left by the kill does not verify"
+    fi
     # running it again finishes the job, exactly once
     airseal-recv import st b2 > rerun.out 2> rerun.err || why="$why; rerun failed: $(head -1 rerun.err)"
     entry=$(ls -d st/vault/F-2/* 2> /dev/null | head -1)
     [ -n "$entry" ] && airseal-recv verify --station st "$entry" > /dev/null 2>&1 || why="$why; vault entry missing or bad after the rerun"
     airseal-recv verify --station st st/custody.log > /dev/null 2>&1 || why="$why; log broken after the rerun"
     [ "$(imports_of "$id2")" = 1 ] || why="$why; $(imports_of "$id2") log entries for the bundle"
-    airseal-send verify-receipt -p st/station.pub "st/receipts/$id2.receipt" --bundle b2 > /dev/null 2>&1 || why="$why; receipt does not verify"
+    airseal-send verify-receipt -p st/station.pub "st/receipts/$id2.receipt" --bundle b2 > vr.out 2>&1 || why="$why; receipt does not verify"
+    grep -q "Inclusion proof: the entry is in the station's signed custody log" vr.out || why="$why; no inclusion proof after the rerun"
     no_temp || why="$why; temporary files or staging left"
     diff -r ev2 "$entry/evidence/ev2" > /dev/null 2>&1 || why="$why; evidence differs"
     points=$((points + 1))

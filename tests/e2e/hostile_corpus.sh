@@ -148,7 +148,13 @@ python3 -c "
 l = open('log.orig').read().split('\n'); del l[2]; open('log.cut', 'w').write('\n'.join(l))"
 expect 1 "custody log entry 3 \(line 3\): sequence number 4, expected 3 \(entry missing, duplicated or moved\)$" "a deleted custody log entry is named" -- airseal-recv verify -p st/station.pub log.cut
 head -n -1 log.orig > log.short
-check "a log cut at its end still verifies as a shorter chain (receipts carry the entry number)" airseal-recv verify -p st/station.pub log.short
+n=$(wc -l < log.orig)
+cp st/custody.checkpoint log.short.checkpoint && cp st/custody.tree log.short.tree
+expect 1 "^airseal-recv: error: the custody log holds $((n - 1)) entries but its signed checkpoint covers $n: entries were removed$" \
+    "a log cut at its end: the signed checkpoint names the removal (a hash chain alone could not)" -- airseal-recv verify -p st/station.pub log.short
+rm log.short.checkpoint
+expect 1 "log.short.checkpoint is missing, but the custody log is a Merkle tree log$" \
+    "a tree log without its checkpoint is refused" -- airseal-recv verify -p st/station.pub log.short
 rc=$(ls st/receipts/*.receipt | head -1)
 sed 's/^files: .*/files: 99/' "$rc" > forged.receipt && cp "$rc.minisig" forged.receipt.minisig
 expect 1 "signature verification failed \(data modified or signature forged\)$" "an edited receipt is refused" -- airseal-send verify-receipt -p st/station.pub forged.receipt

@@ -14,7 +14,7 @@ NAMES=(--custodian "Amira Haddad" --custodian "Bohdan Kovalenko" --custodian "Ch
 fresh() {
     mkdir -m 700 "$1" "$1/vault" "$1/staging" && mkdir "$1/receipts"
     cp -p "$2"/station.conf "$2"/station.pub "$2"/recipient.pub "$2"/recipient.png \
-        "$2"/trusted-signers.txt "$2"/custody.log "$1/"
+        "$2"/trusted-signers.txt "$2"/custody.log "$2"/custody.checkpoint "$2"/custody.tree "$1/"
 }
 
 check "init" airseal-recv init st --no-passphrase

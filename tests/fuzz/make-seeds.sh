@@ -137,6 +137,7 @@ r=$(ls st/receipts/*.receipt | head -1)
 seed fuzz_receipt "$r" receipt
 cat "$r" "$r.minisig" > rq && seed fuzz_receipt rq receipt-qr-payload
 seed fuzz_custody st/custody.log log
+airseal-recv log st prove 1 -o init.tlog > /dev/null && seed fuzz_custody init.tlog proof-init
 seed fuzz_trust st/trusted-signers.txt trust-store
 echo "seeds written to $C: $(find "$C" -type f | wc -l) files"
 

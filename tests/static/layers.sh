@@ -5,7 +5,7 @@
 #      receiver/ on top and never included by anything else; the library imports nothing that
 #      prints, prompts or parses argv (nm on libairseal.a);
 #   b. nm on the two programs: airseal-recv carries no sealing or USB-writing code,
-#      airseal-send no intake, receipt-signing or frame-collecting code;
+#      airseal-send no intake, receipt-signing, custody-log-writing or frame-collecting code;
 #   c. no function in common/ longer than 80 lines.
 # Each check is run first on something planted to fail, so a check that sees nothing fails.
 . "$AIRSEAL_ROOT/tests/lib.sh"
@@ -184,6 +184,7 @@ airseal-recv|the bundle README (symbols named *readme*)|[Rr][Ee][Aa][Dd][Mm][Ee]
 airseal-send|intake (as_intake*)|^as_intake
 airseal-send|import (as_import_*)|^as_import_
 airseal-send|receipt signing (as_receipt_sign*)|^as_receipt_sign
+airseal-send|custody log writing (as_custody_append*, create, migrate, sync, prove)|^as_custody_(append|create|migrate|sync|prove)
 airseal-send|the frame collector (as_frame_set_*, as_frame_bundle_*, as_frame_collect*)|^as_frame_(set_|bundle_|collect)'
 declare -A syms=()
 for prog in airseal-send airseal-recv; do

@@ -10,7 +10,7 @@ for page in airseal-send.1 airseal-recv.1; do
     [ ! -s man.err ] && grep -q "EXIT STATUS" man.out && ok "$page: man -l renders it" || not_ok "$page: man -l: $(head -1 man.err)"
 done
 # Every verb, and every long option its --help lists, is in the page.
-for prog_verbs in "airseal-send:keygen pack qr verify-receipt fingerprint" "airseal-recv:init trust import verify shares fingerprint"; do
+for prog_verbs in "airseal-send:keygen pack qr verify-receipt verify-entry fingerprint" "airseal-recv:init trust import verify log shares fingerprint"; do
     prog=${prog_verbs%%:*} page=$AIRSEAL_ROOT/docs/man/${prog_verbs%%:*}.1
     for verb in ${prog_verbs#*:}; do
         grep -q "^\.B $prog $verb" "$page" && ok "$prog(1) documents $verb" || not_ok "$prog(1) lacks $verb"

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include "common/core/file.h"
+#include "common/crypto/checkpoint.h"
+#include "common/image/qr.h"
+#include "common/station/receipt_sign.h"
 #include "common/station/custody.h"
 #include "common/station/station.h"
 #include "common/station/trust.h"
@@ -264,10 +267,12 @@ static void custody_torn_tail(void **state)
     uint8_t *whole;
     size_t wlen;
     assert_int_equal(as_file_read_all(log, 1 << 20, &whole, &wlen, &err), 0);
-    /* a third entry torn after 40 bytes */
-    append_n(log, sk, &pk, f, 1, 1, &seq);
-    assert_int_equal(seq, 4);
-    assert_int_equal(truncate(log, (off_t)wlen + 40), 0);
+    /* a fourth entry torn after 40 bytes (a crash inside its write: no tree record and no
+     * checkpoint refer to it; truncating a whole entry is a removal, see custody_tree_tamper) */
+    FILE *fp = fopen(log, "ab");
+    assert_non_null(fp);
+    assert_int_equal(fwrite("4 1970-01-01T00:00:05Z import note=x pre", 1, 40, fp), 40);
+    assert_int_equal(fclose(fp), 0);
     assert_int_equal(log_entries(log, &pk, &err), 3);
     append_n(log, sk, &pk, f, 1, 1, &seq);
     assert_int_equal(seq, 4);
@@ -614,6 +619,355 @@ static void remove_tree_any_depth(void **state)
     unlink(outside);
 }
 
+/* ---------------------------------------------------------------- the tree log */
+
+/* A tree log (init with tree=) of 1 + n entries at tmp(name). */
+static void tree_log(char *log, size_t cap, const char *name, const as_mini_seckey *sk,
+                     const as_mini_pubkey *pk, int n)
+{
+    as_error err = {0};
+    as_log_field init[] = {{"tree", "rfc6962"}};
+    as_log_field f[] = {{"note", "entry"}};
+    uint64_t seq = 0;
+    snprintf(log, cap, "%s", tmp(name));
+    assert_int_equal(as_custody_create(log, sk, "init", init, 1, 1, &err), 0);
+    if (n > 0)
+        append_n(log, sk, pk, f, 1, n, &seq);
+}
+
+/* Every entry of a 21-entry tree log is proven alone, and verifies with the public key. */
+static void custody_tree_proofs(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk, other_pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err), *other = as_mini_keygen(&other_pk, &err);
+    char log[512];
+    tree_log(log, sizeof log, "tree.log", sk, &pk, 20);
+    as_custody *h;
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_READ, NULL, NULL, &err), 0);
+    assert_true(as_custody_is_tree(h));
+    assert_int_equal(as_custody_checkpoint_size(h), 21);
+    static as_log_entry e;
+    for (uint64_t seq = 1; seq <= 21; seq++) {
+        as_buf b;
+        uint64_t size = 0;
+        as_buf_init(&b, AS_TLOG_PROOF_MAX);
+        assert_int_equal(as_custody_prove(h, seq, &b, &err), 0);
+        assert_int_equal(as_custody_entry_verify(b.data, b.len, &pk, &e, &size, &err), 0);
+        assert_int_equal(e.seq, seq);
+        assert_int_equal(size, 21);
+        assert_int_equal(as_custody_entry_verify(b.data, b.len, &other_pk, &e, &size, &err), -1);
+        as_buf_free(&b);
+    }
+    as_buf b;
+    as_buf_init(&b, AS_TLOG_PROOF_MAX);
+    as_error_clear(&err);
+    assert_int_equal(as_custody_prove(h, 22, &b, &err), -1);
+    assert_int_equal(err.code, AS_ERR_USAGE);
+    /* hostile proofs of entry 7: each edit fails */
+    assert_int_equal(as_custody_prove(h, 7, &b, &err), 0);
+    assert_int_equal(as_buf_terminate(&b, &err), 0);
+    const char *text = (const char *)b.data;
+    const char *at[] = {strstr(text, "index 6\n") + 6, strstr(text, "index 6\n") + 9,
+                        strstr(text, "\n\n") + 2 + strlen("airseal.station/") + 20,
+                        strstr(text, "extra ") + 10};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        char *copy = strdup(text);
+        size_t k = (size_t)(at[i] - text);
+        copy[k] = copy[k] == 'A' ? 'B' : (copy[k] == '6' ? '5' : 'A');
+        as_error e2 = {0};
+        assert_int_equal(as_custody_entry_verify((uint8_t *)copy, b.len, &pk, &e, NULL, &e2), -1);
+        assert_true(e2.msg[0] != '\0');
+        free(copy);
+    }
+    as_buf_free(&b);
+    as_custody_close(h);
+    as_mini_seckey_free(sk);
+    as_mini_seckey_free(other);
+}
+
+/* The side path of the log at path: ".tree" or ".checkpoint" in place of ".log". */
+static char *side(const char *log, const char *ext)
+{
+    static char p[600];
+    snprintf(p, sizeof p, "%.*s%s", (int)(strlen(log) - 4), log, ext);
+    return p;
+}
+
+/* What the tree catches that the chain alone cannot, each with its message. */
+static void custody_tree_tamper(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    char log[512];
+    uint8_t *data;
+    size_t len;
+    /* the last entry deleted: the chain still verifies, the checkpoint does not */
+    tree_log(log, sizeof log, "cut.log", sk, &pk, 3);
+    assert_int_equal(as_file_read_all(log, 1 << 20, &data, &len, &err), 0);
+    size_t keep = len - 1;
+    while (keep > 0 && data[keep - 1] != '\n')
+        keep--;
+    assert_int_equal(truncate(log, (off_t)keep), 0);
+    free(data);
+    assert_int_equal(log_entries(log, &pk, &err), -1);
+    assert_string_equal(err.msg, "the custody log holds 3 entries but its signed checkpoint "
+                                 "covers 4: entries were removed");
+    /* a tree record altered */
+    tree_log(log, sizeof log, "rec.log", sk, &pk, 3);
+    assert_int_equal(as_file_read_all(side(log, ".tree"), 1 << 20, &data, &len, &err), 0);
+    assert_int_equal(len, 32 * as_custody_tree_records(4));
+    data[40] ^= 1;
+    assert_int_equal(as_file_write_atomic(side(log, ".tree"), data, len, 0644, &err), 0);
+    free(data);
+    as_error_clear(&err);
+    assert_int_equal(log_entries(log, &pk, &err), -1);
+    assert_non_null(strstr(err.msg, ": record 2 does not match the custody log (the tree file "
+                                    "was altered)"));
+    /* the checkpoint of a tree log removed */
+    tree_log(log, sizeof log, "gone.log", sk, &pk, 1);
+    assert_int_equal(unlink(side(log, ".checkpoint")), 0);
+    as_error_clear(&err);
+    assert_int_equal(log_entries(log, &pk, &err), -1);
+    assert_non_null(strstr(err.msg, ".checkpoint is missing, but the custody log is a Merkle "
+                                    "tree log"));
+    as_mini_seckey_free(sk);
+}
+
+/*
+ * A crash between an append's steps: the tree file short by a torn record and the checkpoint
+ * one entry behind. Opening for appending completes the tree; sync signs the checkpoint.
+ */
+static void custody_tree_crash_gap(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    char log[512];
+    uint8_t *old;
+    size_t olen;
+    tree_log(log, sizeof log, "gap.log", sk, &pk, 4);
+    assert_int_equal(as_file_read_all(side(log, ".checkpoint"), 1 << 20, &old, &olen, &err), 0);
+    as_log_field f[] = {{"note", "entry"}};
+    uint64_t seq;
+    append_n(log, sk, &pk, f, 1, 1, &seq);
+    assert_int_equal(as_file_write_atomic(side(log, ".checkpoint"), old, olen, 0644, &err), 0);
+    assert_int_equal(truncate(side(log, ".tree"), 32 * (off_t)as_custody_tree_records(5) + 7), 0);
+    free(old);
+    as_custody *h;
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_APPEND, NULL, NULL, &err), 0);
+    assert_int_equal(as_custody_checkpoint_size(h), 5);
+    assert_int_equal(as_custody_count(h), 6);
+    assert_int_equal(as_custody_sync(h, sk, &err), 0);
+    as_custody_close(h);
+    struct stat st;
+    assert_int_equal(stat(side(log, ".tree"), &st), 0);
+    assert_int_equal(st.st_size, 32 * (off_t)as_custody_tree_records(6));
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_READ, NULL, NULL, &err), 0);
+    assert_int_equal(as_custody_checkpoint_size(h), 6);
+    as_custody_close(h);
+    as_mini_seckey_free(sk);
+}
+
+/* A log from before the tree verifies as a chain, and one migration carries it over. */
+static void custody_migrate(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    char log[512];
+    as_log_field f[] = {{"note", "old"}};
+    uint64_t seq = 0;
+    snprintf(log, sizeof log, "%s", tmp("old.log"));
+    assert_int_equal(as_custody_create(log, sk, "init", f, 1, 1, &err), 0);
+    append_n(log, sk, &pk, f, 1, 3, &seq);
+    assert_int_equal(unlink(side(log, ".tree")), 0);
+    assert_int_equal(unlink(side(log, ".checkpoint")), 0);
+    as_custody *h;
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_APPEND, NULL, NULL, &err), 0);
+    assert_false(as_custody_is_tree(h));
+    as_buf b;
+    as_buf_init(&b, AS_TLOG_PROOF_MAX);
+    assert_int_equal(as_custody_prove(h, 1, &b, &err), -1);
+    as_error_clear(&err);
+    assert_int_equal(as_custody_append(h, sk, "import", f, 1, 5, &seq, &err),
+                     0); /* still a chain */
+    assert_int_equal(as_custody_migrate(h, sk, 6, &seq, &err), 0);
+    assert_int_equal(seq, 6);
+    as_error_clear(&err);
+    assert_int_equal(as_custody_migrate(h, sk, 7, &seq, &err), -1);
+    assert_int_equal(err.code, AS_ERR_EXISTS);
+    as_custody_close(h);
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_READ, NULL, NULL, &err), 0);
+    assert_true(as_custody_is_tree(h));
+    assert_int_equal(as_custody_checkpoint_size(h), 6);
+    static as_log_entry e;
+    assert_int_equal(as_custody_prove(h, 2, &b, &err), 0);
+    assert_int_equal(as_custody_entry_verify(b.data, b.len, &pk, &e, NULL, &err), 0);
+    assert_int_equal(e.seq, 2);
+    b.len = 0;
+    assert_int_equal(as_custody_prove(h, 6, &b, &err), 0);
+    assert_int_equal(as_custody_entry_verify(b.data, b.len, &pk, &e, NULL, &err), 0);
+    assert_string_equal(e.event, "tlog-start");
+    assert_string_equal(as_log_get(&e, "entries"), "5");
+    as_buf_free(&b);
+    as_custody_close(h);
+    /* from now on the checkpoint is required */
+    assert_int_equal(unlink(side(log, ".checkpoint")), 0);
+    assert_int_equal(log_entries(log, &pk, &err), -1);
+    as_mini_seckey_free(sk);
+}
+
+/* A landed callback that keeps the proof it is given, or refuses it. */
+typedef struct landed_seen {
+    int refuse;
+    uint64_t seq;
+    as_buf proof;
+} landed_seen;
+
+static int on_landed(void *ctx, uint64_t seq, const uint8_t *proof, size_t len, as_error *err)
+{
+    landed_seen *l = ctx;
+    if (l->refuse)
+        return as_fail(err, AS_ERR_IO, "refused by the test");
+    l->seq = seq;
+    l->proof.len = 0;
+    return as_buf_append(&l->proof, proof, len, err);
+}
+
+/*
+ * as_custody_append_proven: the proof handed over before the checkpoint is published is the
+ * one the log gives afterwards; a refusal takes the entry back (log, tree file and checkpoint
+ * byte for byte as before) and the next append takes its number.
+ */
+static void custody_append_proven(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    char log[512];
+    tree_log(log, sizeof log, "proven.log", sk, &pk, 2);
+    uint8_t *before[3], *after[3];
+    size_t blen[3], alen[3];
+    /* side() answers in one static buffer: keep each path */
+    char tree[600], ckpt[600];
+    snprintf(tree, sizeof tree, "%s", side(log, ".tree"));
+    snprintf(ckpt, sizeof ckpt, "%s", side(log, ".checkpoint"));
+    const char *files[3] = {log, tree, ckpt};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(as_file_read_all(files[i], 1 << 20, &before[i], &blen[i], &err), 0);
+    as_custody *h;
+    as_log_field f[] = {{"note", "x"}};
+    landed_seen l = {.refuse = 1};
+    as_buf_init(&l.proof, AS_TLOG_PROOF_MAX);
+    uint64_t seq = 0;
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_APPEND, NULL, NULL, &err), 0);
+    assert_int_equal(as_custody_append_proven(h, sk, "import", f, 1, 9, on_landed, &l, &seq, &err),
+                     -1);
+    assert_string_equal(err.msg, "refused by the test");
+    assert_int_equal(as_custody_count(h), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(as_file_read_all(files[i], 1 << 20, &after[i], &alen[i], &err), 0);
+        assert_int_equal(alen[i], blen[i]);
+        assert_memory_equal(after[i], before[i], blen[i]);
+        free(after[i]);
+        free(before[i]);
+    }
+    as_error_clear(&err);
+    l.refuse = 0;
+    assert_int_equal(as_custody_append_proven(h, sk, "import", f, 1, 9, on_landed, &l, &seq, &err),
+                     0);
+    assert_int_equal(seq, 4);
+    assert_int_equal(l.seq, 4);
+    as_buf now;
+    as_buf_init(&now, AS_TLOG_PROOF_MAX);
+    assert_int_equal(as_custody_prove(h, 4, &now, &err), 0);
+    assert_int_equal(now.len, l.proof.len);
+    assert_memory_equal(now.data, l.proof.data, now.len);
+    as_custody_close(h);
+    assert_int_equal(log_entries(log, &pk, &err), 4);
+    as_buf_free(&now);
+    as_buf_free(&l.proof);
+    as_mini_seckey_free(sk);
+}
+
+/*
+ * A receipt and the proof of its import entry, for a log of 10^6 entries (20 hashes), with
+ * the longest case id (AS_CASE_MAX) and a 64-byte label, fit in one QR code (version 40,
+ * level L).
+ */
+static void receipt_proof_fits_one_qr(void **state)
+{
+    (void)state;
+    as_error err = {0};
+    as_mini_pubkey pk;
+    as_mini_seckey *sk = as_mini_keygen(&pk, &err);
+    char log[512], long64[65], hex[65], longcase[AS_CASE_MAX + 1];
+    memset(long64, 'C', 64);
+    long64[64] = '\0';
+    memset(longcase, 'K', AS_CASE_MAX);
+    longcase[AS_CASE_MAX] = '\0';
+    memset(hex, 'a', 64);
+    hex[64] = '\0';
+    tree_log(log, sizeof log, "qr.log", sk, &pk, 0);
+    as_receipt r = {.sealed_size = 1ull << 40,
+                    .files = 100000,
+                    .bytes = 1ull << 40,
+                    .imported = 1,
+                    .custody_entry = 1000000};
+    snprintf(r.station, sizeof r.station, "0123456789ABCDEF");
+    snprintf(r.signer, sizeof r.signer, "0123456789ABCDEF");
+    memset(r.bundle_id, 'b', 32);
+    snprintf(r.case_id, sizeof r.case_id, "%s", longcase);
+    as_buf text, proof;
+    as_buf_init(&text, 8192);
+    as_buf_init(&proof, AS_TLOG_PROOF_MAX);
+    assert_int_equal(as_receipt_format(&r, &text, &err), 0);
+    as_log_field f[] = {
+        {"bundle", hex + 32},       {"case", longcase},       {"signer", "0123456789ABCDEF"},
+        {"signer-label", long64},   {"transport", "usb"},     {"sealed-size", "1099511627776"},
+        {"sealed-sha256", hex},     {"manifest-sha256", hex}, {"files", "100000"},
+        {"bytes", "1099511627776"}, {"repaired-blocks", "0"}, {"receipt-sha256", hex}};
+    uint64_t seq;
+    as_custody *h;
+    assert_int_equal(as_custody_open(&h, log, &pk, AS_CUSTODY_APPEND, NULL, NULL, &err), 0);
+    assert_int_equal(as_custody_append(h, sk, "import", f, 12, 1, &seq, &err), 0);
+    assert_int_equal(as_custody_prove(h, 2, &proof, &err), 0);
+    as_custody_close(h);
+    /* the same proof grown to 10^6 entries: index 999999, 20 hashes, size 1000000 */
+    static as_tlog_proof p;
+    assert_int_equal(as_tlog_proof_parse(&p, proof.data, proof.len, &err), 0);
+    as_checkpoint cp = {.size = 1000000};
+    as_note_vkey vk;
+    assert_int_equal(as_custody_origin(&pk, &vk, &err), 0);
+    memcpy(cp.origin, vk.name, vk.name_len);
+    cp.origin_len = vk.name_len;
+    as_buf note, big;
+    as_buf_init(&note, AS_NOTE_MAX);
+    as_buf_init(&big, AS_TLOG_PROOF_MAX);
+    assert_int_equal(as_checkpoint_sign(&note, &cp, &vk, sk->sk, &err), 0);
+    p.index = 999999;
+    p.path.n = 20;
+    p.checkpoint = note.data;
+    p.checkpoint_len = note.len;
+    assert_int_equal(as_tlog_proof_format(&big, &p, &err), 0);
+    size_t total = text.len + big.len;
+    print_message("receipt %zu + proof %zu = %zu bytes; QR 40-L holds %zu\n", text.len, big.len,
+                  total, as_qr_capacity(40, AS_ECC_L));
+    assert_true(total <= as_qr_capacity(40, AS_ECC_L));
+    as_buf_free(&text);
+    as_buf_free(&proof);
+    as_buf_free(&note);
+    as_buf_free(&big);
+    as_mini_seckey_free(sk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -623,6 +977,9 @@ int main(void)
         cmocka_unit_test(custody_verified_once),   cmocka_unit_test(custody_malformed_lines),
         cmocka_unit_test(station_conf_rows),       cmocka_unit_test(station_lifecycle),
         cmocka_unit_test(station_with_passphrase), cmocka_unit_test(remove_tree_any_depth),
+        cmocka_unit_test(custody_tree_proofs),     cmocka_unit_test(custody_tree_tamper),
+        cmocka_unit_test(custody_tree_crash_gap),  cmocka_unit_test(custody_migrate),
+        cmocka_unit_test(custody_append_proven),   cmocka_unit_test(receipt_proof_fits_one_qr),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
