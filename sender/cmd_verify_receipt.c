@@ -136,8 +136,9 @@ static void print_verified(const as_receipt *r, const char *bundle, const proof_
                "entries.\n",
                (unsigned long long)seen->tree_size);
     else
-        printf("    This receipt carries no inclusion proof (RECEIPT.tlog): it was made before "
-               "the station's custody log became a Merkle tree log.\n");
+        printf("    This receipt carries no inclusion proof (no RECEIPT.tlog beside it): a receipt "
+               "made before the station's custody log became a Merkle tree log has none; for a "
+               "newer one, ask the station for its .tlog file.\n");
 }
 
 int cmd_verify_receipt(int argc, char **argv)

@@ -49,12 +49,20 @@ void as_fault_point(const char *step)
 
 int as_fault_check(const char *point)
 {
+    /* "<point>" fails every check of that point; "<point>@N" only the N-th, so a test can
+     * walk a failure through every step of an operation. */
+    static atomic_ulong checks;
     const char *want = getenv("AIRSEAL_TEST_FAIL");
-    if (want != NULL && strcmp(want, point) == 0) {
-        errno = EIO;
-        return -1;
-    }
-    return 0;
+    if (want == NULL)
+        return 0;
+    const char *at = strchr(want, '@');
+    size_t len = at != NULL ? (size_t)(at - want) : strlen(want);
+    if (strlen(point) != len || strncmp(want, point, len) != 0)
+        return 0;
+    if (at != NULL && atomic_fetch_add(&checks, 1) + 1 != strtoul(at + 1, NULL, 10))
+        return 0;
+    errno = EIO;
+    return -1;
 }
 
 /* Atomic: the parity of a pack is written from two threads at once. */

@@ -13,7 +13,8 @@
  *                                  bytes in total have been written by the process.
  *   AIRSEAL_TEST_WRITTEN_TO=<file> at exit, writes the number of bytes the process wrote
  *                                  through those functions into <file>.
- *   AIRSEAL_TEST_FAIL=<point>      as_fault_check(point) fails with EIO.
+ *   AIRSEAL_TEST_FAIL=<point>[@N]  as_fault_check(point) fails with EIO (every time, or only
+ *                                  the N-th time it is checked).
  */
 #ifndef AIRSEAL_CORE_FAULTS_H
 #define AIRSEAL_CORE_FAULTS_H

@@ -190,7 +190,7 @@ int as_fsync_dir(const char *dir, as_error *err)
         return as_fail_errno(err, AS_ERR_IO, errno, "cannot open directory %s", dir);
     /* Some file systems (FAT on USB sticks, some network mounts) refuse fsync on a directory;
      * the data itself was fsynced, so EINVAL is not an error. */
-    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS) {
+    if ((as_fault_check("fsync") != 0 || fsync(fd) != 0) && errno != EINVAL && errno != EROFS) {
         int e = errno;
         close(fd);
         return as_fail_errno(err, AS_ERR_IO, e, "cannot sync directory %s", dir);

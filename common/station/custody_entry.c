@@ -230,7 +230,8 @@ int as_custody_entry_verify(const uint8_t *data, size_t len, const as_mini_pubke
     as_tlog_leaf_hash(leaf, p->extra, p->extra_len);
     if (as_custody_origin(station, &vkey, err) != 0 ||
         as_tlog_proof_verify(p, leaf, &vkey, 1, NULL, &cp, err) != 0) {
-        as_error_prefix(err, "inclusion proof: ");
+        if (err != NULL && strncmp(err->msg, "inclusion proof: ", 17) != 0)
+            as_error_prefix(err, "inclusion proof: "); /* merkle.c's own lines say it */
         goto out;
     }
     if (cp.origin_len != vkey.name_len || memcmp(cp.origin, vkey.name, cp.origin_len) != 0) {

@@ -153,6 +153,10 @@ int as_vault_commit(const char *staged, const char *final, as_error *err)
     if (rc == 0) {
         as_fault_point("import:after-commit");
         rc = as_fsync_dir(parent, err);
+        /* The rename may not be durable: undo it, so the import fails whole (staging is
+         * cleared by the caller) rather than leave an entry the custody log never names. */
+        if (rc != 0 && rename(final, staged) == 0)
+            (void)rmdir(parent); /* the case folder, if this entry was its first */
     }
     free(parent);
     return rc;

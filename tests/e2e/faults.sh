@@ -89,6 +89,36 @@ for n in 0 4096 $((total / 3)) $((total * 2 / 3)) $((total - 3000)) $((total - 1
     [ "$(state)" = "$before" ] && no_temp && ok "disk full after $n bytes: station unchanged, nothing partial" || not_ok "disk full after $n bytes: station changed"
     check "rerun with space succeeds (after $n)" airseal-recv import st b2
 done
+# 2b. An I/O error (EIO) from each fsync of an import in turn, the N-th alone. A failure
+# before the import lands is one line and status 3 with the station unchanged; one after the
+# custody checkpoint is renamed into place (the folder's fsync) must not take the entry back,
+# or the log would be shorter than its own signed checkpoint and the station refused for
+# ever. Either way the log verifies and the same command finishes the job.
+rm -rf st && cp -a base st
+strace -f -e trace=fsync -o fsync.trace airseal-recv import st b2 > /dev/null 2>&1
+fsyncs=$(grep -c 'fsync(' fsync.trace)
+diag "a clean import calls fsync $fsyncs times"
+bad=0
+for n in $(seq 1 "$fsyncs"); do
+    rm -rf st && cp -a base st
+    before=$(state)
+    env AIRSEAL_TEST_FAIL=fsync@$n airseal-recv import st b2 > eio.out 2> eio.err
+    rc=$?
+    why=""
+    case $rc in
+    0) ;;
+    3) [ "$(wc -l < eio.err)" = 1 ] || why="$why; $(wc -l < eio.err) lines"
+       [ "$(state)" = "$before" ] || [ "$(imports_of "$id2")" = 1 ] || why="$why; station changed but not imported" ;;
+    *) why="$why; exit $rc: $(head -1 eio.err)" ;;
+    esac
+    airseal-recv verify --station st st/custody.log > /dev/null 2>&1 || why="$why; log does not verify: $(airseal-recv verify --station st st/custody.log 2>&1 | tail -1)"
+    airseal-recv import st b2 > /dev/null 2> rerun.err || why="$why; rerun failed: $(head -1 rerun.err)"
+    [ "$(imports_of "$id2")" = 1 ] || why="$why; $(imports_of "$id2") log entries"
+    no_temp || why="$why; temporary files or staging left"
+    [ -n "$why" ] && { bad=$((bad + 1)); not_ok "EIO at fsync $n (exit $rc):${why#;}"; }
+done
+[ "$fsyncs" -ge 5 ] && [ "$bad" = 0 ] && ok "EIO at each of the import's $fsyncs fsyncs: one line or landed, log verifies, rerun completes" || not_ok "$bad of $fsyncs fsync failures unsafe"
+
 rm -rf out
 AIRSEAL_TEST_WRITTEN_TO=$T/pack.total airseal-send pack -r st/recipient.pub -s ngo.key -o out ev2 > /dev/null 2>&1
 total=$(cat pack.total)
