@@ -31,6 +31,9 @@
 #include "../crypto/age_keys.h"
 #include "../crypto/minisign.h"
 
+/* The first line of every manifest (FORMAT.md 7.1). */
+#define AS_MANIFEST_HEADER "airseal-manifest v1"
+
 #define AS_MANIFEST_MAX_FILES 50000
 #define AS_MANIFEST_MAX_BYTES (16u << 20)
 #define AS_PATH_MAX_BYTES 1024

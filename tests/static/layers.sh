@@ -181,6 +181,7 @@ airseal-recv|the USB writer (as_usb_out_*)|^as_usb_out_
 airseal-recv|the parity encoder used for writing (as_ec_encode)|^as_ec_encode$
 airseal-recv|the QR frame encoder (as_frame_encoder_*)|^as_frame_encoder_
 airseal-recv|the bundle README (symbols named *readme*)|[Rr][Ee][Aa][Dd][Mm][Ee]
+airseal-recv|the manifest writer (as_manifest_format)|^as_manifest_format$
 airseal-send|intake (as_intake*)|^as_intake
 airseal-send|import (as_import_*)|^as_import_
 airseal-send|receipt signing (as_receipt_sign*)|^as_receipt_sign
