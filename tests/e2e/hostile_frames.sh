@@ -32,10 +32,10 @@ junk() { $H garbage "$(frame "$1")" "$2"; } # valid CRC, genuine header, random 
 import_quiet() { airseal-recv import "$@" > /dev/null 2>&1; }
 
 # ---- makers: each fills in-$1 (and may run a first import into st)
-mk_junk_few() { for i in 2 5 9; do junk "$i" "$1/a-junk-$i.png"; done; cp fr/*.png "$1/"; }
-mk_junk_parity() { for i in $(seq 1 $((N - K))); do junk "$i" "$1/a-junk-$i.png"; done; cp fr/*.png "$1/"; }
-mk_junk_all() { for i in $(seq 1 "$N"); do junk "$i" "$1/a-junk-$i.png"; done; cp fr/*.png "$1/"; }
-mk_junk_only() { for i in $(seq 1 "$N"); do junk "$i" "$1/a-junk-$i.png"; done; }
+mk_junk_few() { for i in 2 5 9; do junk "$i" "$1/a-junk-$i.png" || return; done; cp fr/*.png "$1/"; }
+mk_junk_parity() { for i in $(seq 1 $((N - K))); do junk "$i" "$1/a-junk-$i.png" || return; done; cp fr/*.png "$1/"; }
+mk_junk_all() { for i in $(seq 1 "$N"); do junk "$i" "$1/a-junk-$i.png" || return; done; cp fr/*.png "$1/"; }
+mk_junk_only() { for i in $(seq 1 "$N"); do junk "$i" "$1/a-junk-$i.png" || return; done; }
 mk_after_poison() { mkdir pz && mk_junk_only pz && import_quiet st pz; cp fr/*.png "$1/"; }
 mk_forged_first() { for f in frf/*.png; do cp "$f" "$1/a-$(basename "$f")"; done; cp fr/*.png "$1/"; }
 mk_forged_only() { cp frf/*.png "$1/"; }
@@ -43,8 +43,8 @@ mk_forged_only() { cp frf/*.png "$1/"; }
 # no single rule (freshest, first, last) picks the genuine blocks of a whole stripe
 mk_tangled() {
     for i in $(seq 1 "$N"); do
-        if [ $((i % 2)) = 1 ]; then junk "$i" "$1/f$(printf %05d "$i")-a.png"; cp "$(frame "$i")" "$1/f$(printf %05d "$i")-b.png"
-        else cp "$(frame "$i")" "$1/f$(printf %05d "$i")-a.png"; junk "$i" "$1/f$(printf %05d "$i")-b.png"; fi
+        if [ $((i % 2)) = 1 ]; then junk "$i" "$1/f$(printf %05d "$i")-a.png" && cp "$(frame "$i")" "$1/f$(printf %05d "$i")-b.png"
+        else cp "$(frame "$i")" "$1/f$(printf %05d "$i")-a.png" && junk "$i" "$1/f$(printf %05d "$i")-b.png"; fi || return
     done
 }
 mk_rescan_named() {
@@ -54,9 +54,9 @@ mk_rescan_named() {
         for i in $(seq "$a" "$z"); do cp "$(frame "$i")" "$1/"; done
     done
 }
-mk_same_prefix() { for f in fr2/*.png; do $H relabel "$f" "$1/a-$(basename "$f")" fr/frame-00001.png; done; cp fr/*.png "$1/"; }
+mk_same_prefix() { for f in fr2/*.png; do $H relabel "$f" "$1/a-$(basename "$f")" fr/frame-00001.png || return; done; cp fr/*.png "$1/"; }
 mk_many_candidates() {
-    for j in $(seq 1 200); do junk 1 "$1/a-junk-$j.png"; done
+    for j in $(seq 1 200); do junk 1 "$1/a-junk-$j.png" || return; done
     for i in $(seq 2 $((K / 2))); do cp "$(frame "$i")" "$1/"; done
 }
 mk_huge_layout() { $H huge-layout fr/frame-00001.png "$1/x.png"; }
