@@ -110,6 +110,34 @@ out:
     return rc;
 }
 
+/*
+ * Says how many frames may be lost. Parity makes up M lost frames of K + M, which is
+ * M / (K + M) of them, less than the redundancy percent (M / K): 30% parity covers 23%. With
+ * several stripes the bound holds in each stripe, so the share printed is the smallest.
+ */
+static void print_loss_budget(const as_ec_layout *l)
+{
+    if (l->m_total == 0) {
+        printf("No parity: every frame must be read; the station names any it still lacks.\n");
+        return;
+    }
+    if (l->stripes == 1) {
+        printf("Any %u of the %u frames may be lost or damaged: parity makes them up; the station "
+               "names any it still lacks.\n",
+               l->m_total, l->k_total + l->m_total);
+        return;
+    }
+    unsigned share = 100;
+    for (uint32_t st = 0; st < l->stripes; st++) {
+        uint32_t k = as_ec_stripe_k(l, st), m = as_ec_stripe_m(l, st);
+        unsigned p = (unsigned)((uint64_t)m * 100 / (k + m));
+        share = p < share ? p : share;
+    }
+    printf("Up to %u%% of the frames may be lost or damaged, spread over the loop: parity makes "
+           "them up; the station names any it still lacks.\n",
+           share);
+}
+
 int cmd_qr(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -222,9 +250,7 @@ int cmd_qr(int argc, char **argv)
            enc.l.k_total, enc.l.m_total, redundancy, version, "LMQH"[ecc], block);
     printf("Show:       %s/%s in a browser (offline), or print %s/%s (%u pages).\n", so_,
            AS_FRAME_PLAYER, so_, AS_FRAME_PDF, ro.pages);
-    printf("Lost or damaged frames up to about %ld%% are made up by parity; the station names "
-           "any it still lacks.\n",
-           redundancy);
+    print_loss_budget(&enc.l);
     goto out;
 fail:
     as_outdir_discard(outdir, created);
